@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "civicdesk.accounts"
+    label = "accounts"
+    verbose_name = "アカウント"
+
+    def ready(self) -> None:
+        from civicdesk.accounts import roles
+
+        roles.connect_signals()

@@ -1,0 +1,72 @@
+"""Roles are Django groups whose permissions are defined here, in one place.
+
+Each user has exactly one role (User.role); ``sync_role_group`` makes the user a member of
+that role's group and nothing else. Groups and their permissions are (re)built after every
+migrate, so a new model's permissions reach the right roles without a manual step.
+"""
+
+from __future__ import annotations
+
+from fnmatch import fnmatch
+
+from django.contrib.auth.models import Group, Permission
+from django.db.models.signals import post_migrate
+
+from civicdesk.accounts.models import Role, User
+
+# Patterns are "app_label.codename" with shell wildcards.
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.OPERATOR: ["core.view_*"],
+    Role.VISITOR: ["core.view_*"],
+    Role.SUPERVISOR: ["core.view_*", "accounts.view_user", "accounts.view_team"],
+    Role.STAFF: ["core.view_*", "accounts.view_user", "accounts.view_team"],
+    Role.INSPECTOR: [
+        "core.view_*",
+        "accounts.view_user",
+        "accounts.view_team",
+        "privacy.view_accesslogentry",
+    ],
+    Role.ADMIN: [
+        "core.*",
+        "accounts.*_user",
+        "accounts.*_team",
+        "privacy.view_accesslogentry",
+        "axes.view_*",
+        "axes.delete_*",
+        "otp_totp.view_totpdevice",
+        "otp_totp.delete_totpdevice",
+    ],
+}
+
+# Roles that may open Django's admin pages (users, teams, calendar).
+ADMIN_SITE_ROLES = {Role.ADMIN}
+
+
+def permissions_for(role: str) -> list[Permission]:
+    patterns = ROLE_PERMISSIONS.get(role, [])
+    found = []
+    for permission in Permission.objects.select_related("content_type"):
+        name = f"{permission.content_type.app_label}.{permission.codename}"
+        if any(fnmatch(name, pattern) for pattern in patterns):
+            found.append(permission)
+    return found
+
+
+def ensure_role_groups(**_kwargs) -> None:
+    for role in Role:
+        group, _ = Group.objects.get_or_create(name=role.value)
+        group.permissions.set(permissions_for(role))
+
+
+def sync_role_group(user: User) -> None:
+    """Make the user's group membership and admin-site access follow their role."""
+    group, _ = Group.objects.get_or_create(name=user.role)
+    user.groups.set([group])
+    is_staff = user.role in ADMIN_SITE_ROLES
+    if user.is_staff != is_staff:
+        user.is_staff = is_staff
+        User.objects.filter(pk=user.pk).update(is_staff=is_staff)
+
+
+def connect_signals() -> None:
+    post_migrate.connect(ensure_role_groups, dispatch_uid="civicdesk.accounts.roles")

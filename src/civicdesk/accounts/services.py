@@ -1,0 +1,175 @@
+"""Sign-in, enrolment, sign-out and role changes: every state change of the accounts app."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import django_otp
+from django.contrib import auth
+from django.contrib.auth.signals import user_login_failed
+from django.db import transaction
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from civicdesk.accounts import roles
+from civicdesk.accounts.models import User
+from civicdesk.privacy.models import AccessAction
+from civicdesk.privacy.services import record_access
+
+PENDING_KEY = "civicdesk_mfa_pending"
+PENDING_MAX_AGE = timedelta(minutes=5)
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+class SignInError(Exception):
+    """The attempt failed; ``locked`` tells whether the account is now locked."""
+
+    def __init__(self, message: str, *, locked: bool = False):
+        super().__init__(message)
+        self.locked = locked
+
+
+def client_ip(request) -> str | None:
+    # Behind nginx the real address arrives in X-Real-IP (docs/operations.md).
+    return request.META.get("HTTP_X_REAL_IP") or request.META.get("REMOTE_ADDR")
+
+
+def check_password_step(request, *, username: str, password: str) -> User:
+    """First factor. On success the user waits in the session for the second factor."""
+    user = auth.authenticate(request, username=username, password=password)
+    if user is None:
+        _record_failure(request, username)
+    with transaction.atomic():
+        request.session.cycle_key()
+        request.session[PENDING_KEY] = {"user_id": user.pk, "at": timezone.now().isoformat()}
+    return user
+
+
+def pending_user(request) -> User | None:
+    """The user who passed the password step in this session within the last few minutes."""
+    pending = request.session.get(PENDING_KEY)
+    if not pending:
+        return None
+    started = timezone.datetime.fromisoformat(pending["at"])
+    if timezone.now() - started > PENDING_MAX_AGE:
+        request.session.pop(PENDING_KEY, None)
+        return None
+    return User.objects.filter(pk=pending["user_id"], is_active=True).first()
+
+
+def has_confirmed_device(user: User) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def enrolment_device(user: User) -> TOTPDevice:
+    """The unconfirmed TOTP device shown as a QR code at first sign-in (made once, then reused)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="認証アプリ", confirmed=False)
+    return device
+
+
+def confirm_enrolment(request, *, user: User, token: str) -> None:
+    device = enrolment_device(user)
+    if not device.verify_token(token):
+        _record_failure(request, user.get_username(), wrong="確認コードが正しくありません。")
+    with transaction.atomic():
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        record_access(
+            acting_user=user,
+            action=AccessAction.MFA_ENROLLED,
+            obj=user,
+            ip_address=client_ip(request),
+        )
+        _complete_login(request, user, device)
+
+
+def verify_token_step(request, *, user: User, token: str) -> None:
+    device = django_otp.match_token(user, token)
+    if device is None or not device.confirmed:
+        _record_failure(request, user.get_username(), wrong="確認コードが正しくありません。")
+    with transaction.atomic():
+        _complete_login(request, user, device)
+
+
+def _complete_login(request, user: User, device: TOTPDevice) -> None:
+    request.session.pop(PENDING_KEY, None)
+    auth.login(request, user, backend=MODEL_BACKEND)
+    django_otp.login(request, device)
+    record_access(
+        acting_user=user, action=AccessAction.LOGIN, obj=user, ip_address=client_ip(request)
+    )
+
+
+def _record_failure(request, username: str, *, wrong: str = "") -> None:
+    # A wrong TOTP code counts towards the lock-out like a wrong password: axes listens
+    # to user_login_failed (authenticate() sends it for passwords; we send it for codes).
+    if wrong:
+        user_login_failed.send(sender=__name__, credentials={"username": username}, request=request)
+    locked = bool(getattr(request, "axes_locked_out", False))
+    action = AccessAction.LOCKOUT if locked else AccessAction.LOGIN_FAILED
+    user = User.objects.filter(username=username).first()
+    record_access(
+        acting_user=None,
+        action=action,
+        obj=user,
+        username=username[:150],
+        ip_address=client_ip(request),
+    )
+    if locked or not wrong:
+        request.session.pop(PENDING_KEY, None)
+    if locked:
+        raise SignInError(
+            "ログインに続けて失敗したため、アカウントをロックしました。管理者に連絡してください。",
+            locked=True,
+        )
+    raise SignInError(wrong or "ユーザーIDまたはパスワードが正しくありません。")
+
+
+def log_out(request) -> None:
+    user = request.user
+    if user.is_authenticated:
+        record_access(
+            acting_user=user, action=AccessAction.LOGOUT, obj=user, ip_address=client_ip(request)
+        )
+    auth.logout(request)
+
+
+@transaction.atomic
+def create_user(
+    *,
+    acting_user,
+    username: str,
+    password: str,
+    role: str,
+    municipality=None,
+    team=None,
+    display_name: str = "",
+) -> User:
+    user = User.objects.create_user(
+        username=username,
+        password=password,
+        role=role,
+        municipality=municipality,
+        team=team,
+        display_name=display_name,
+    )
+    roles.sync_role_group(user)
+    record_access(acting_user=acting_user, action=AccessAction.CREATE, obj=user, fields=["role"])
+    return user
+
+
+@transaction.atomic
+def save_user(*, acting_user, user: User, changed_fields: list[str]) -> User:
+    """Save an edited user (admin), keeping the role's group in step and logging the change."""
+    creating = user.pk is None
+    user.save()
+    roles.sync_role_group(user)
+    record_access(
+        acting_user=acting_user,
+        action=AccessAction.CREATE if creating else AccessAction.CHANGE,
+        obj=user,
+        fields=changed_fields,
+    )
+    return user

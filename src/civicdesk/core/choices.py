@@ -1,0 +1,11 @@
+"""Choices shared by several apps (names from GLOSSARY.md)."""
+
+from django.db import models
+
+
+class RevenueTypeCode(models.TextChoices):
+    RESIDENT_TAX = "resident_tax", "特別区民税・都民税・森林環境税"
+    LIGHT_VEHICLE_TAX = "light_vehicle_tax", "軽自動車税（種別割）"
+    NHI = "nhi", "国民健康保険料"
+    LATE_ELDERLY = "late_elderly", "後期高齢者医療保険料"
+    LTC = "ltc", "介護保険料"

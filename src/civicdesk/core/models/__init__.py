@@ -1,0 +1,3 @@
+from civicdesk.core.models.municipality import Municipality
+
+__all__ = ["Municipality"]

@@ -1,0 +1,36 @@
+"""What each role sees in the navigation bar. Later apps add their entries here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from civicdesk.accounts.models import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    roles: frozenset[str]
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+ALL_ROLES = frozenset(Role.values)
+
+NAV_ITEMS = [
+    NavItem("ホーム", "core:home", ALL_ROLES),
+    NavItem("業務カレンダー", "core:calendar", ALL_ROLES),
+    NavItem("アクセスログ", "privacy:access_log", frozenset({Role.INSPECTOR, Role.ADMIN})),
+    NavItem("システム管理", "admin:index", frozenset({Role.ADMIN})),
+]
+
+
+def items_for(user) -> list[NavItem]:
+    if not user.is_authenticated:
+        return []
+    return [item for item in NAV_ITEMS if user.role in item.roles]

@@ -1,0 +1,151 @@
+"""Django settings, read strictly from the environment (see civicdesk.env and docs/operations.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from civicdesk import env
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+VAR_DIR = Path(env.read("CIVICDESK_VAR_DIR", str(Path.cwd() / "var"))).resolve()
+
+ENVIRONMENT = env.choice("CIVICDESK_ENV", env.ENVIRONMENTS, "development")
+PRODUCTION = ENVIRONMENT == "production"
+DEBUG = env.boolean("CIVICDESK_DEBUG", not PRODUCTION)
+if PRODUCTION and DEBUG:
+    raise env.ConfigError("CIVICDESK_DEBUG", "本番環境では true にできません")
+
+SECRET_KEY = env.secret_key(ENVIRONMENT, VAR_DIR).value
+ALLOWED_HOSTS = env.string_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost"])
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise env.ConfigError("ALLOWED_HOSTS", "本番環境では必須です（例: civicdesk.example.lg.jp）")
+CSRF_TRUSTED_ORIGINS = env.string_list("CSRF_TRUSTED_ORIGINS", [])
+
+DATABASES = {"default": env.database("DATABASE_URL", VAR_DIR / "civicdesk.sqlite3")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "django_tasks",
+    "django_tasks_db",
+    "civicdesk.core",
+    "civicdesk.accounts",
+    "civicdesk.privacy",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "civicdesk.accounts.middleware.RequireVerifiedLoginMiddleware",
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "civicdesk.urls"
+WSGI_APPLICATION = "civicdesk.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "civicdesk.core.context_processors.shell",
+            ],
+        },
+    }
+]
+
+# Accounts: custom user from the first migration, Argon2, TOTP for every login, lock-out.
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "core:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+OTP_TOTP_ISSUER = env.read("CIVICDESK_OTP_ISSUER", "CivicDesk")
+
+AXES_FAILURE_LIMIT = env.integer("CIVICDESK_LOCKOUT_FAILURES", 5, minimum=1)
+# Lock the account, not the terminal: call-center seats share one NAT address.
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes.W006 wants the IP address in the lock-out key; we lock the account on purpose (above).
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+_cooloff_minutes = env.integer("CIVICDESK_LOCKOUT_MINUTES", 0, minimum=0)
+# 0 = stays locked until an administrator unlocks it (civicdesk axes_reset_username).
+AXES_COOLOFF_TIME = None if _cooloff_minutes == 0 else _cooloff_minutes / 60
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "civicdesk.accounts.views.locked_out"
+AXES_VERBOSE = False
+
+SESSION_COOKIE_AGE = env.integer("CIVICDESK_SESSION_IDLE_MINUTES", 30, minimum=1) * 60
+SESSION_SAVE_EVERY_REQUEST = True  # the age is idle time: every request pushes expiry forward
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+LANGUAGE_CODE = "ja"
+LANGUAGES = [("ja", "日本語")]
+TIME_ZONE = "Asia/Tokyo"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env.read("CIVICDESK_STATIC_ROOT", str(VAR_DIR / "static")))
+MEDIA_ROOT = Path(env.read("CIVICDESK_MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_URL = "media/"
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Nothing personal reaches the server log: no request bodies, no SQL parameters.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.read("CIVICDESK_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.boolean("CIVICDESK_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env.integer("CIVICDESK_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True

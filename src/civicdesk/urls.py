@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+admin.site.site_header = "CivicDesk 管理"
+admin.site.site_title = "CivicDesk 管理"
+admin.site.index_title = "管理メニュー"
+
+urlpatterns = [
+    # The admin signs in through the same password + TOTP flow as every other page.
+    path("admin/login/", RedirectView.as_view(pattern_name="accounts:login", query_string=True)),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("civicdesk.accounts.urls")),
+    path("privacy/", include("civicdesk.privacy.urls")),
+    path("", include("civicdesk.core.urls")),
+]

@@ -1,0 +1,113 @@
+"""Fixtures shared by every test: named users per role, signed-in clients, TOTP codes."""
+
+from __future__ import annotations
+
+import pytest
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tests.factories import MunicipalityFactory, TeamFactory, UserFactory
+
+PASSWORD = "correct-horse-battery-42"
+
+
+def current_token(device: TOTPDevice) -> str:
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
+
+
+@pytest.fixture
+def municipality(db):
+    return MunicipalityFactory(is_default=True)
+
+
+@pytest.fixture
+def nhi_team(municipality):
+    return TeamFactory(municipality=municipality, name="国保チーム", revenue_types=["nhi"])
+
+
+@pytest.fixture
+def tax_team(municipality):
+    return TeamFactory(
+        municipality=municipality,
+        name="税チーム",
+        revenue_types=["resident_tax", "light_vehicle_tax"],
+    )
+
+
+def _user(role, municipality, team=None, username=None):
+    return UserFactory(
+        username=username or f"{role}1",
+        role=role,
+        municipality=municipality,
+        team=team,
+        password=PASSWORD,
+    )
+
+
+@pytest.fixture
+def operator(municipality, nhi_team):
+    return _user("operator", municipality, nhi_team)
+
+
+@pytest.fixture
+def outsider(municipality, tax_team):
+    """An operator of another team."""
+    return _user("operator", municipality, tax_team, username="operator_other_team")
+
+
+@pytest.fixture
+def visitor(municipality, nhi_team):
+    return _user("visitor", municipality, nhi_team)
+
+
+@pytest.fixture
+def supervisor(municipality):
+    return _user("supervisor", municipality)
+
+
+@pytest.fixture
+def staff(municipality):
+    return _user("staff", municipality)
+
+
+@pytest.fixture
+def inspector(municipality):
+    return _user("inspector", municipality)
+
+
+@pytest.fixture
+def admin_user(municipality):
+    return _user("admin", municipality)
+
+
+@pytest.fixture
+def users_by_role(operator, visitor, supervisor, staff, inspector, admin_user):
+    return {
+        "operator": operator,
+        "visitor": visitor,
+        "supervisor": supervisor,
+        "staff": staff,
+        "inspector": inspector,
+        "admin": admin_user,
+    }
+
+
+def sign_in(client, user) -> TOTPDevice:
+    """Sign in through the real two-step flow (password, then TOTP) and return the device."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="テスト", confirmed=True)
+    response = client.post("/accounts/login/", {"username": user.username, "password": PASSWORD})
+    assert response.status_code == 302, response.content.decode()
+    response = client.post("/accounts/login/verify/", {"token": current_token(device)})
+    assert response.status_code == 302, response.content.decode()
+    return device
+
+
+@pytest.fixture
+def signed_in(client):
+    def _sign_in(user):
+        sign_in(client, user)
+        return client
+
+    return _sign_in

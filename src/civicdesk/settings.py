@@ -1,4 +1,4 @@
-"""Django settings, read strictly from the environment (see civicdesk.env and docs/operations.md)."""
+"""Django settings, read strictly from the environment (civicdesk.env, docs/operations.md)."""
 
 from __future__ import annotations
 

@@ -87,3 +87,6 @@ class ChainHead(models.Model):
 
     class Meta:
         default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"#{self.last_seq}"

@@ -1,0 +1,55 @@
+# CivicDesk. The README explains each target; `make run` and `make test` are all you need.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+PYTEST := $(BIN)/pytest -p no:cacheprovider
+
+.PHONY: run test lint gates pytest-sqlite pytest-postgres bench demo clean
+
+$(BIN)/python:
+	@scripts/system-deps.sh run
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall only when the dependencies change.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@ $(VENV)/.installed
+
+run: $(VENV)/.installed
+	$(BIN)/civicdesk migrate --no-input -v 0
+	$(BIN)/civicdesk demo
+	@echo ""
+	@echo "==> CivicDesk: http://$(HOST):$(PORT)/   (デモのログイン情報: var/demo-logins.txt)"
+	@echo ""
+	$(BIN)/civicdesk runserver $(HOST):$(PORT)
+
+test: gates pytest-sqlite pytest-postgres
+	@echo "==> make test: すべて成功 (SQLite と PostgreSQL)"
+
+gates: $(VENV)/.installed-dev
+	@scripts/system-deps.sh test
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
+	CIVICDESK_VAR_DIR=$$(mktemp -d) $(BIN)/civicdesk makemigrations --check --dry-run
+	CIVICDESK_VAR_DIR=$$(mktemp -d) $(BIN)/civicdesk check
+
+pytest-sqlite: $(VENV)/.installed-dev
+	@echo "==> pytest (SQLite)"
+	env -u DATABASE_URL $(PYTEST)
+
+pytest-postgres: $(VENV)/.installed-dev
+	@echo "==> pytest (PostgreSQL)"
+	$(BIN)/python scripts/with_postgres.py -- $(PYTEST)
+
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m tests.bench.run --out bench/results.json
+
+clean:
+	rm -rf $(VENV) var .pytest_cache test-artifacts

@@ -122,6 +122,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STATIC_ROOT = Path(env.read("CIVICDESK_STATIC_ROOT", str(VAR_DIR / "static")))
 MEDIA_ROOT = Path(env.read("CIVICDESK_MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "media/"

@@ -55,8 +55,9 @@ def record_access(
 
 def _locked_head() -> ChainHead:
     # select_for_update serialises appenders on PostgreSQL; on SQLite the IMMEDIATE
-    # transaction mode (settings) already gives one writer at a time. The head row is
-    # created by migration 0002.
+    # transaction mode (settings) already gives one writer at a time. Migration 0002 makes
+    # the head row; get_or_create covers a database emptied by a flush.
+    ChainHead.objects.get_or_create(pk=1)
     return ChainHead.objects.select_for_update().get(pk=1)
 
 

@@ -49,7 +49,10 @@ pytest-postgres: $(VENV)/.installed-dev
 	$(BIN)/python scripts/with_postgres.py -- $(PYTEST)
 
 bench: $(VENV)/.installed-dev
-	$(BIN)/python -m tests.bench.run --out bench/results.json
+	@scripts/system-deps.sh test
+	env -u DATABASE_URL $(BIN)/python -m tests.bench.run --out bench/results.json
+	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python -m tests.bench.run --out bench/results.json
+	@echo "==> bench/results.json"
 
 clean:
 	rm -rf $(VENV) var .pytest_cache test-artifacts

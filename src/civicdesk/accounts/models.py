@@ -78,6 +78,9 @@ class User(AbstractUser):
 
     objects = UserManager()
 
+    # createsuperuser asks for the role too, so the first administrator sees the admin menu.
+    REQUIRED_FIELDS = ["role"]
+
     class Meta:
         verbose_name = "ユーザー"
         verbose_name_plural = "ユーザー"

@@ -46,7 +46,7 @@ pytest-sqlite: $(VENV)/.installed-dev
 
 pytest-postgres: $(VENV)/.installed-dev
 	@echo "==> pytest (PostgreSQL)"
-	$(BIN)/python scripts/with_postgres.py -- $(PYTEST)
+	CIVICDESK_DB_CONN_MAX_AGE=0 $(BIN)/python scripts/with_postgres.py -- $(PYTEST)
 
 bench: $(VENV)/.installed-dev
 	@scripts/system-deps.sh test

@@ -15,6 +15,7 @@ CIVICDESK = [sys.executable, "-m", "civicdesk"]
 def run(tmp_path, *args, **variables):
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("CIVICDESK_", "DATABASE"))}
     clean.pop("SECRET_KEY", None)
+    clean.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     clean.update(CIVICDESK_VAR_DIR=str(tmp_path / "var"), **variables)
     return subprocess.run(
         [*CIVICDESK, *args], capture_output=True, text=True, env=clean, cwd=tmp_path, timeout=120

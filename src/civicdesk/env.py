@@ -134,7 +134,7 @@ def _postgres(name: str, parts) -> dict:
         "PASSWORD": unquote(parts.password or ""),
         "HOST": host,
         "PORT": str(port or ""),
-        "CONN_MAX_AGE": 60,
+        "CONN_MAX_AGE": integer("CIVICDESK_DB_CONN_MAX_AGE", 60, minimum=0),
         "CONN_HEALTH_CHECKS": True,
         "OPTIONS": query,
     }

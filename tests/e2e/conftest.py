@@ -10,10 +10,6 @@ import pytest
 
 from tests.conftest import skip_or_fail
 
-# Playwright's sync API runs an event loop in the test thread; the test code's own ORM
-# calls are synchronous and safe, so Django's async guard is relaxed for these tests only.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
     "--disable-gpu",
@@ -29,8 +25,16 @@ def chromium_path() -> str | None:
     return os.environ.get("CIVICDESK_CHROMIUM") or shutil.which("chromium")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(autouse=True)
+def _orm_beside_playwright(monkeypatch):
+    """Playwright's sync API keeps an event loop in the test thread; the tests' own ORM calls
+    are plain synchronous ones, so Django's async guard is relaxed, for browser tests only."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
 def browser():
+    """One Chromium per test: Playwright's event loop must not outlive the browser tests."""
     path = chromium_path()
     if path is None:
         skip_or_fail("Chromium not found (apt-get install chromium); browser tests not run")

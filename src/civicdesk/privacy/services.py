@@ -57,8 +57,11 @@ def _locked_head() -> ChainHead:
     # select_for_update serialises appenders on PostgreSQL; on SQLite the IMMEDIATE
     # transaction mode (settings) already gives one writer at a time. Migration 0002 makes
     # the head row; get_or_create covers a database emptied by a flush.
-    ChainHead.objects.get_or_create(pk=1)
-    return ChainHead.objects.select_for_update().get(pk=1)
+    head = ChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        ChainHead.objects.get_or_create(pk=1)
+        head = ChainHead.objects.select_for_update().get(pk=1)
+    return head
 
 
 def _normalised_ip(ip_address: str | None) -> str | None:

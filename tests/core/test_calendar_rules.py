@@ -246,7 +246,7 @@ def test_seventh_designated_day_in_a_fiscal_year_is_refused(demo, admin_user):
         _add(admin_user, counter, "2026-03-28")
     message = refused.value.message_dict["date"][0]
     assert "1年度（4月〜翌年3月）に6日まで" in message
-    assert "2025年度" in message and "2026年3月28日は追加できません" in message
+    assert "令和7年度" in message and "2026年3月28日は追加できません" in message
     assert not DesignatedDay.objects.filter(date=D("2026-03-28")).exists()
     # The next fiscal year starts counting again.
     _add(admin_user, counter, "2026-04-04")

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 
-from civicdesk.core.japanese import fiscal_year_of
+from civicdesk.core.japanese import fiscal_year_label, fiscal_year_of
 
 __all__ = [
     "BusinessCalendar",
@@ -298,7 +298,8 @@ def designated_limit_message(limit: int, day: dt.date) -> str:
     year = fiscal_year_of(day)
     return (
         f"指定開庁日は1年度（4月〜翌年3月）に{limit}日までです。"
-        f"{year}年度（{year}年4月1日〜{year + 1}年3月31日）はすでに{limit}日指定されているため、"
+        f"{fiscal_year_label(year)}（{year}年4月1日〜{year + 1}年3月31日）はすでに{limit}日"
+        "指定されているため、"
         f"{day.year}年{day.month}月{day.day}日は追加できません。"
     )
 

@@ -3,10 +3,11 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from civicdesk.accounts import services
 from civicdesk.accounts.models import Team, User
+from civicdesk.privacy.admin import AccessLoggedAdmin
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(AccessLoggedAdmin):
     list_display = ["name", "municipality", "revenue_type_list"]
     list_filter = ["municipality"]
     search_fields = ["name"]

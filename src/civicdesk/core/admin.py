@@ -17,47 +17,11 @@ from civicdesk.core.models.calendar import (
     WeeklyHours,
     fill_holiday_year,
 )
-from civicdesk.privacy.models import AccessAction
-from civicdesk.privacy.services import record_access
-
-
-class LoggedAdmin(admin.ModelAdmin):
-    """Records every admin change of calendar data in the access log (inlines included)."""
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        _log(request, obj, _action(change), form.changed_data)
-
-    def save_formset(self, request, form, formset, change):
-        for deleted in formset.deleted_forms:
-            if deleted.instance.pk:  # logged first: deleting clears the pk
-                _log(request, deleted.instance, AccessAction.DELETE, [])
-        super().save_formset(request, form, formset, change)
-        for obj in formset.new_objects:
-            _log(request, obj, AccessAction.CREATE, [])
-        for obj, changed in formset.changed_objects:
-            _log(request, obj, AccessAction.CHANGE, changed)
-
-    def delete_model(self, request, obj):
-        _log(request, obj, AccessAction.DELETE, [])
-        super().delete_model(request, obj)
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            _log(request, obj, AccessAction.DELETE, [])
-        super().delete_queryset(request, queryset)
-
-
-def _action(change: bool) -> str:
-    return AccessAction.CHANGE if change else AccessAction.CREATE
-
-
-def _log(request, obj, action: str, fields) -> None:
-    record_access(acting_user=request.user, action=action, obj=obj, fields=fields)
+from civicdesk.privacy.admin import AccessLoggedAdmin
 
 
 @admin.register(Municipality)
-class MunicipalityAdmin(LoggedAdmin):
+class MunicipalityAdmin(AccessLoggedAdmin):
     list_display = ["code", "name", "is_default"]
     search_fields = ["code", "name"]
 
@@ -89,7 +53,7 @@ class ClosureInline(admin.TabularInline):
 
 
 @admin.register(BusinessCalendar)
-class BusinessCalendarAdmin(LoggedAdmin):
+class BusinessCalendarAdmin(AccessLoggedAdmin):
     list_display = ["municipality", "service", "closed_on_national_holidays", "year_end"]
     list_filter = ["municipality", "service"]
     fieldsets = [
@@ -125,7 +89,7 @@ class BusinessCalendarAdmin(LoggedAdmin):
 
 
 @admin.register(NationalHoliday)
-class NationalHolidayAdmin(LoggedAdmin):
+class NationalHolidayAdmin(AccessLoggedAdmin):
     list_display = ["date", "name"]
     date_hierarchy = "date"
     search_fields = ["name"]

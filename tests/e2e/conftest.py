@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from tests.conftest import skip_or_fail
 
@@ -45,6 +46,10 @@ def browser():
         browser = playwright.chromium.launch(executable_path=path, headless=True, args=args)
         yield browser
         browser.close()
+        # While Playwright's loop runs, Django keeps the test's own database connection in
+        # a separate (async-context) slot that its teardown never sees; close it here, or
+        # PostgreSQL refuses to drop the test database at the end of the run.
+        connections.close_all()
 
 
 @pytest.fixture

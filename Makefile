@@ -26,7 +26,7 @@ run: $(VENV)/.installed
 	$(BIN)/civicdesk migrate --no-input -v 0
 	$(BIN)/civicdesk demo
 	@echo ""
-	@echo "==> CivicDesk: http://$(HOST):$(PORT)/   (デモのログイン情報: var/demo-logins.txt)"
+	@echo "==> CivicDesk: http://$(HOST):$(PORT)/   (デモのログイン情報: var/demo-credentials.txt)"
 	@echo ""
 	$(BIN)/civicdesk runserver $(HOST):$(PORT)
 

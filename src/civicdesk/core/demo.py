@@ -1,7 +1,7 @@
 """The demo municipality: one user per role, their TOTP secrets, and the demo calendars.
 
 Only for development (``civicdesk demo`` refuses in production). Re-running it keeps what
-exists and re-applies the passwords written in var/demo-logins.txt, so the file stays true.
+exists and re-applies the passwords written in var/demo-credentials.txt, so the file stays true.
 """
 
 from __future__ import annotations
@@ -49,8 +49,8 @@ class DemoLogin:
     totp_secret: str
 
 
-def logins_path() -> Path:
-    return settings.VAR_DIR / "demo-logins.txt"
+def credentials_path() -> Path:
+    return settings.VAR_DIR / "demo-credentials.txt"
 
 
 def build_demo(*, acting_user=None) -> list[DemoLogin]:
@@ -98,14 +98,14 @@ def _demo_user(municipality, team, username, role, display_name, known) -> DemoL
 
 
 def _read_logins() -> dict[str, dict]:
-    path = logins_path().with_suffix(".json")
+    path = credentials_path().with_suffix(".json")
     if not path.exists():
         return {}
     return {row["username"]: row for row in json.loads(path.read_text(encoding="utf-8"))}
 
 
 def _write_logins(logins: list[DemoLogin]) -> None:
-    path = logins_path()
+    path = credentials_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     devices = {
         d.user.username: d.key

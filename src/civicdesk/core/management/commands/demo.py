@@ -22,7 +22,7 @@ class Command(BaseCommand):
         logins = demo.build_demo()
         self.stdout.write(
             f"デモの自治体「{demo.DEMO_NAME}」とユーザー {len(logins)} 名を用意しました。"
-            f" ログイン情報: {demo.logins_path()}"
+            f" ログイン情報: {demo.credentials_path()}"
         )
 
     def _print_codes(self):

@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "civicdesk.core",
     "civicdesk.accounts",
     "civicdesk.privacy",
+    "civicdesk.registry",
+    "civicdesk.receivables",
 ]
 
 MIDDLEWARE = [
@@ -126,6 +128,9 @@ STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STATIC_ROOT = Path(env.read("CIVICDESK_STATIC_ROOT", str(VAR_DIR / "static")))
 MEDIA_ROOT = Path(env.read("CIVICDESK_MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
+
+# The field policy (privacy/field_policy.yaml by default): what may be held per revenue type.
+FIELD_POLICY_FILE = env.read("CIVICDESK_FIELD_POLICY")
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

@@ -1,7 +1,7 @@
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 
-from civicdesk.core.choices import RevenueTypeCode
+from civicdesk.core.choices import RevenueType
 
 
 class Role(models.TextChoices):
@@ -41,13 +41,13 @@ class Team(models.Model):
         return self.name
 
     def revenue_type_labels(self) -> list[str]:
-        labels = dict(RevenueTypeCode.choices)
+        labels = dict(RevenueType.choices)
         return [labels.get(code, code) for code in self.revenue_types]
 
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
-        unknown = [code for code in self.revenue_types if code not in RevenueTypeCode.values]
+        unknown = [code for code in self.revenue_types if code not in RevenueType.values]
         if unknown:
             raise ValidationError(
                 {"revenue_types": f"不明な税目・保険料です: {', '.join(map(str, unknown))}"}

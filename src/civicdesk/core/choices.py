@@ -3,7 +3,7 @@
 from django.db import models
 
 
-class RevenueTypeCode(models.TextChoices):
+class RevenueType(models.TextChoices):
     RESIDENT_TAX = "resident_tax", "特別区民税・都民税・森林環境税"
     LIGHT_VEHICLE_TAX = "light_vehicle_tax", "軽自動車税（種別割）"
     NHI = "nhi", "国民健康保険料"

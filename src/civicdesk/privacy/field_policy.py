@@ -1,0 +1,67 @@
+"""Which personal fields may be held and shown, per revenue type and purpose (DESIGN rule 1).
+
+The policy is data (field_policy.yaml beside this module, or the file named by
+CIVICDESK_FIELD_POLICY). Importers ask ``held_fields`` (the union of a revenue type's purposes)
+and drop everything else; screens, API and exports ask ``allowed_fields`` for one purpose.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import yaml
+from django.conf import settings
+
+from civicdesk.core.choices import RevenueType
+
+ALWAYS_HELD = frozenset({"revenue_type", "resident_no", "case_no"})
+PURPOSES = ("calls", "visits")
+
+
+class FieldPolicyError(Exception):
+    """The policy file is malformed; the message names the place."""
+
+
+def policy_path() -> Path:
+    configured = getattr(settings, "FIELD_POLICY_FILE", None)
+    return Path(configured) if configured else Path(__file__).with_name("field_policy.yaml")
+
+
+@cache
+def _load(path: Path) -> dict[str, dict[str, frozenset[str]]]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    groups = {name: list(fields) for name, fields in (data.get("groups") or {}).items()}
+    policy: dict[str, dict[str, frozenset[str]]] = {}
+    for revenue_type, purposes in (data.get("revenue_types") or {}).items():
+        if revenue_type not in RevenueType.values:
+            raise FieldPolicyError(f"{path}: 不明な税目です: {revenue_type}")
+        policy[revenue_type] = {}
+        for purpose in PURPOSES:
+            if purpose not in purposes:
+                raise FieldPolicyError(f"{path}: {revenue_type} に {purpose} がありません")
+            fields: set[str] = set()
+            for item in purposes[purpose]:
+                fields.update(groups.get(item, [item]))
+            policy[revenue_type][purpose] = frozenset(fields) | ALWAYS_HELD
+    missing = set(RevenueType.values) - set(policy)
+    if missing:
+        raise FieldPolicyError(f"{path}: 税目の定義がありません: {', '.join(sorted(missing))}")
+    return policy
+
+
+def allowed_fields(revenue_type: str, purpose: str = "calls") -> frozenset[str]:
+    """The fields a role working on ``purpose`` may see for this revenue type."""
+    if purpose not in PURPOSES:
+        raise ValueError(f"unknown purpose: {purpose!r}")
+    return _load(policy_path())[revenue_type][purpose]
+
+
+def held_fields(revenue_type: str) -> frozenset[str]:
+    """What the contractor may hold at all for this revenue type (every purpose together)."""
+    policy = _load(policy_path())[revenue_type]
+    return frozenset().union(*policy.values())
+
+
+def is_held(revenue_type: str, field: str) -> bool:
+    return field in held_fields(revenue_type)

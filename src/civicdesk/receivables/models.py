@@ -49,7 +49,7 @@ class Account(models.Model):
 
 
 class Installment(models.Model):
-    """One fiscal year and period (年度・期別) of an account. 未納額 is computed, never stored twice."""
+    """One fiscal year and period (年度・期別) of an account. 未納額 is computed, not stored."""
 
     account = models.ForeignKey(
         Account, on_delete=models.CASCADE, related_name="installments", verbose_name="口座"

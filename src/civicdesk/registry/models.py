@@ -1,4 +1,4 @@
-"""People the center contacts: obligors, their households and phone numbers (名寄せ by resident_no)."""
+"""People the center contacts: obligors, households and phone numbers (名寄せ by resident_no)."""
 
 from django.db import models
 

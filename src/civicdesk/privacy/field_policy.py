@@ -16,6 +16,16 @@ from django.conf import settings
 from civicdesk.core.choices import RevenueType
 
 ALWAYS_HELD = frozenset({"revenue_type", "resident_no", "case_no"})
+# Every field a policy may name (formats/README.md aliases, plus what the center records).
+KNOWN_FIELDS = ALWAYS_HELD | {
+    "name", "name_kana", "alias_name", "sex", "birth_date", "relationship",
+    "postal_code", "address", "address_extra", "phone",
+    "household_no", "household_member_name", "household_member_sex",
+    "household_member_birth_date", "household_member_relationship",
+    "fiscal_year", "period", "due_date", "assessed", "paid", "unpaid", "last_paid_on",
+    "late_charge", "demand_notice_on", "reminder_on", "account_transfer",
+    "collection_kind", "insured_no", "contacts", "notice",
+}  # fmt: skip
 PURPOSES = ("calls", "visits")
 
 
@@ -43,6 +53,12 @@ def _load(path: Path) -> dict[str, dict[str, frozenset[str]]]:
             fields: set[str] = set()
             for item in purposes[purpose]:
                 fields.update(groups.get(item, [item]))
+            unknown = fields - KNOWN_FIELDS
+            if unknown:
+                raise FieldPolicyError(
+                    f"{path}: {revenue_type}.{purpose} に不明な項目があります: "
+                    f"{', '.join(sorted(unknown))}"
+                )
             policy[revenue_type][purpose] = frozenset(fields) | ALWAYS_HELD
     missing = set(RevenueType.values) - set(policy)
     if missing:

@@ -34,7 +34,7 @@ def test_late_elderly_home_visits_see_only_name_address_and_notice():
 
 def test_late_elderly_calls_see_amounts_phone_and_alias_name():
     fields = allowed_fields("late_elderly", "calls")
-    assert AMOUNTS <= fields and {"phone", "alias_name", "insured_no"} <= fields
+    assert fields >= AMOUNTS | {"phone", "alias_name", "insured_no"}
 
 
 @pytest.mark.parametrize("revenue_type", RevenueType.values)

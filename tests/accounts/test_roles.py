@@ -50,3 +50,13 @@ def test_a_team_with_an_unknown_revenue_type_is_refused(nhi_team):
     nhi_team.revenue_types = ["nhi", "dog_tax"]
     with pytest.raises(ValidationError, match="dog_tax"):
         nhi_team.full_clean()
+
+
+def test_only_staff_may_import_data(users_by_role):
+    importers = {r for r, u in users_by_role.items() if u.has_perm("receivables.add_importrun")}
+    assert importers == {"staff"}
+
+
+def test_the_registers_are_read_by_staff_inspectors_and_admins(users_by_role):
+    readers = {r for r, u in users_by_role.items() if u.has_perm("privacy.view_exportrecord")}
+    assert readers == {"staff", "inspector", "admin"}

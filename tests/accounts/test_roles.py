@@ -60,3 +60,8 @@ def test_only_staff_may_import_data(users_by_role):
 def test_the_registers_are_read_by_staff_inspectors_and_admins(users_by_role):
     readers = {r for r, u in users_by_role.items() if u.has_perm("privacy.view_exportrecord")}
     assert readers == {"staff", "inspector", "admin"}
+
+
+def test_supervisors_and_staff_may_take_data_out(users_by_role):
+    exporters = {r for r, u in users_by_role.items() if u.has_perm("privacy.add_exportrecord")}
+    assert exporters == {"supervisor", "staff"}

@@ -18,7 +18,12 @@ from civicdesk.accounts.models import Role, User
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.OPERATOR: ["core.view_*"],
     Role.VISITOR: ["core.view_*"],
-    Role.SUPERVISOR: ["core.view_*", "accounts.view_user", "accounts.view_team"],
+    Role.SUPERVISOR: [
+        "core.view_*",
+        "accounts.view_user",
+        "accounts.view_team",
+        "privacy.add_exportrecord",
+    ],
     Role.STAFF: [
         "core.view_*",
         "accounts.view_user",
@@ -28,6 +33,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "receivables.view_importrun",
         "privacy.view_handoverrecord",
         "privacy.view_exportrecord",
+        "privacy.add_exportrecord",
     ],
     Role.INSPECTOR: [
         "core.view_*",

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from civicdesk.privacy.models import AccessAction, AccessLogEntry
+from civicdesk.privacy.models import AccessAction, AccessLogEntry, ExportRecord, HandOverRecord
 from civicdesk.privacy.services import record_access
 
 
@@ -53,3 +53,48 @@ class AccessLogEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class RegisterAdmin(admin.ModelAdmin):
+    """A register is evidence: it is read here and written only by the services that act."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ExportRecord)
+class ExportRecordAdmin(RegisterAdmin):
+    list_display = ["at", "exported_by", "content", "file_format", "count", "reason", "file_name"]
+    list_filter = ["file_format", "at", ("exported_by", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["content", "file_name", "reason", "sha256", "exported_by__username"]
+    date_hierarchy = "at"
+    list_select_related = ["exported_by"]
+
+
+@admin.register(HandOverRecord)
+class HandOverRecordAdmin(RegisterAdmin):
+    list_display = [
+        "at",
+        "direction",
+        "content",
+        "count",
+        "handler",
+        "receiver_confirmed_at",
+        "receiver_confirmed_by",
+        "file_name",
+    ]
+    list_filter = [
+        "direction",
+        "at",
+        ("handler", admin.RelatedOnlyFieldListFilter),
+        ("receiver_confirmed_at", admin.EmptyFieldListFilter),
+    ]
+    search_fields = ["content", "file_name", "sha256", "handler__username"]
+    date_hierarchy = "at"
+    list_select_related = ["handler", "receiver_confirmed_by"]

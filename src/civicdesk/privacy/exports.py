@@ -1,0 +1,78 @@
+"""The export register (持出記録, DESIGN rule 7): every file with personal data that leaves.
+
+``record_export`` is called by every exporter once its file is complete, inside the exporter's
+own flow: the register row and its access-log entry are written in one transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from civicdesk.privacy.models import AccessAction, ExportRecord
+from civicdesk.privacy.services import record_access
+
+REASON_MAX_LENGTH = ExportRecord._meta.get_field("reason").max_length
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+class ExportError(Exception):
+    """An export refused or failed; the message is Japanese and can be shown as it is."""
+
+
+def clean_reason(reason: str | None) -> str:
+    """The reason as it will be registered; refuses an empty one (data leaves on purpose)."""
+    cleaned = (reason or "").strip()
+    if not cleaned:
+        raise ExportError("持出しの理由を入力してください")
+    if len(cleaned) > REASON_MAX_LENGTH:
+        raise ExportError(f"持出しの理由は{REASON_MAX_LENGTH}文字以内で入力してください")
+    return cleaned
+
+
+def record_export(
+    *,
+    acting_user,
+    content: str,
+    file_name: str,
+    file_format: str,
+    reason: str,
+    count: int,
+    sha256: str,
+    fields: Iterable[str] = (),
+) -> ExportRecord:
+    """Register one exported file and log the export (action ``export``, the file's columns).
+
+    ``fields`` are the columns the file holds (the layout's English aliases): the access log
+    says which personal fields left, the register says which file, how many rows and why.
+    """
+    if not getattr(acting_user, "is_authenticated", False):
+        # The register must name a person; an anonymous export cannot be accounted for.
+        raise ExportError("持出しを行う利用者を指定してください")
+    reason = clean_reason(reason)
+    if count < 0:
+        raise ValueError(f"count must not be negative: {count}")
+    if not _SHA256.fullmatch(sha256):
+        raise ValueError(f"sha256 must be 64 lower-case hex digits: {sha256!r}")
+    with transaction.atomic():
+        record = ExportRecord.objects.create(
+            content=content,
+            file_name=file_name,
+            file_format=file_format,
+            reason=reason,
+            count=count,
+            sha256=sha256,
+            at=timezone.now(),
+            exported_by=acting_user,
+        )
+        record_access(
+            acting_user=acting_user,
+            action=AccessAction.EXPORT,
+            obj=record,
+            fields=fields,
+            reason=reason,
+        )
+    return record

@@ -1,0 +1,1 @@
+"""Files that leave the system: layouts (contacts) and the generic CSV/xlsx writers."""

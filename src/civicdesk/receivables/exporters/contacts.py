@@ -1,0 +1,268 @@
+"""Contact results out (layout 4 in docs/formats, ``contacts``) and their export service.
+
+The contact records themselves belong to the dunning app, which plugs them in with
+``register_contact_source``: a source is ``func(*, start, end) -> Iterable[ContactRow]`` giving
+the contacts made from ``start`` to ``end`` (both included, local dates), one row per contact
+and revenue type, ordered by time. This module only knows the layout, who may export what,
+and how the file leaves: written under a temporary name, hashed, registered (持出記録) and
+only then given its name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django.utils import timezone
+
+from civicdesk.core.choices import RevenueType
+from civicdesk.core.japanese import era_date
+from civicdesk.privacy.exports import ExportError, clean_reason, record_export
+from civicdesk.privacy.models import ExportRecord
+from civicdesk.receivables.exporters.writers import (
+    ENCODING_LABELS,
+    ENCODINGS,
+    write_csv,
+    write_xlsx,
+)
+
+# Whoever may add to the export register may export (granted per role in accounts/roles.py).
+EXPORT_PERMISSION = "privacy.add_exportrecord"
+FORMATS = ("csv", "xlsx")
+SHEET_TITLE = "折衝記録"
+
+
+class ContactChannel(models.TextChoices):
+    OUTBOUND_CALL = "outbound_call", "架電"
+    INBOUND_CALL = "inbound_call", "受電"
+    VISIT = "visit", "訪問"
+    SMS = "sms", "SMS"
+    LETTER = "letter", "文書"
+
+
+class ContactParty(models.TextChoices):
+    SELF = "self", "本人"
+    FAMILY = "family", "家族"
+    OTHER = "other", "その他"
+    NONE = "none", "なし"
+
+
+# The short names the core systems use in their files (the same words layout 1 reads).
+REVENUE_TYPE_FILE_LABELS = {
+    RevenueType.RESIDENT_TAX: "住民税",
+    RevenueType.LIGHT_VEHICLE_TAX: "軽自動車税",
+    RevenueType.NHI: "国保",
+    RevenueType.LATE_ELDERLY: "後期高齢",
+    RevenueType.LTC: "介護",
+}
+
+# (English alias, Japanese header, xlsx column width), in the order of layout 4.
+LAYOUT = (
+    ("contact_id", "番号", 10),
+    ("at", "日時", 20),
+    ("revenue_type", "税目", 12),
+    ("resident_no", "宛名番号", 14),
+    ("case_no", "整理番号", 14),
+    ("channel", "区分", 8),
+    ("party", "相手", 8),
+    ("outcome", "結果", 16),
+    ("promised_on", "約束日", 16),
+    ("promised_amount", "約束額", 12),
+    ("user", "担当者", 14),
+    ("note", "内容", 60),
+)
+FIELDS = tuple(alias for alias, _header, _width in LAYOUT)
+HEADERS = tuple(header for _alias, header, _width in LAYOUT)
+COLUMN_WIDTHS = tuple(width for _alias, _header, width in LAYOUT)
+
+
+@dataclass(frozen=True, slots=True)
+class ContactRow:
+    """One line of layout 4: one contact for one revenue type. Codes, not labels."""
+
+    contact_id: int
+    at: dt.datetime
+    revenue_type: str
+    resident_no: str
+    case_no: str
+    channel: str
+    party: str
+    outcome: str
+    promised_on: dt.date | None
+    promised_amount: int | None
+    user: str
+    note: str
+
+    def __post_init__(self) -> None:
+        # A bad row is a bug in its source: fail at the source, not as a wrong line in a file.
+        if not isinstance(self.at, dt.datetime) or timezone.is_naive(self.at):
+            raise ValueError(f"ContactRow.at must be an aware datetime: {self.at!r}")
+        if self.revenue_type not in RevenueType.values:
+            raise ValueError(f"unknown revenue type: {self.revenue_type!r}")
+        if self.channel not in ContactChannel.values:
+            raise ValueError(f"unknown channel: {self.channel!r}")
+        if self.party not in ContactParty.values:
+            raise ValueError(f"unknown party: {self.party!r}")
+
+    def cells(self) -> list:
+        """The row's cells in layout order, codes turned into the file's Japanese words."""
+        return [
+            self.contact_id,
+            self.at,
+            REVENUE_TYPE_FILE_LABELS[self.revenue_type],
+            self.resident_no,
+            self.case_no,
+            ContactChannel(self.channel).label,
+            ContactParty(self.party).label,
+            self.outcome,
+            self.promised_on,
+            self.promised_amount,
+            self.user,
+            self.note,
+        ]
+
+
+ContactSource = Callable[..., Iterable[ContactRow]]
+_sources: list[ContactSource] = []
+
+
+def register_contact_source(source: ContactSource) -> ContactSource:
+    """Add a provider of contact rows (usable as a decorator; registering twice is harmless)."""
+    if source not in _sources:
+        _sources.append(source)
+    return source
+
+
+def unregister_contact_source(source: ContactSource) -> None:
+    if source in _sources:
+        _sources.remove(source)
+
+
+def contact_sources() -> tuple[ContactSource, ...]:
+    return tuple(_sources)
+
+
+def contact_rows_for(user, *, start: dt.date, end: dt.date) -> Iterator[ContactRow]:
+    """The rows of every source the user may see: a team sees only its revenue types."""
+    scope = set(user.team.revenue_types) if user.team_id else None
+    for source in contact_sources():
+        for row in source(start=start, end=end):
+            if not isinstance(row, ContactRow):
+                raise TypeError(f"a contact source gave {type(row).__name__}, not ContactRow")
+            if scope is None or row.revenue_type in scope:
+                yield row
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    count: int
+    sha256: str
+    path: Path
+    record: ExportRecord
+
+
+def export_contacts(
+    *,
+    acting_user,
+    start: dt.date,
+    end: dt.date,
+    reason: str,
+    file_format: str = "csv",
+    encoding: str = "cp932",
+    out: Path,
+) -> ExportResult:
+    """Write the contacts of ``start``–``end`` to ``out`` and register the export.
+
+    Refuses (ExportError, PermissionDenied) before anything is written; if writing fails (a
+    character CP932 lacks, …) no file is left. An existing ``out`` is never overwritten: its
+    hash may already be in the register. A period without contacts still gives a file (the
+    header line) and a register entry with count 0: that file has left the system too.
+    """
+    reason = clean_reason(reason)
+    if not acting_user.has_perm(EXPORT_PERMISSION):
+        raise PermissionDenied("折衝記録を出力する権限がありません。")
+    if start > end:
+        raise ExportError(
+            f"開始日（{start.isoformat()}）は終了日（{end.isoformat()}）以前の日付にしてください。"
+        )
+    if file_format not in FORMATS:
+        raise ExportError(f"形式は csv または xlsx を指定してください: {file_format}")
+    if file_format == "csv" and encoding not in ENCODINGS:
+        raise ExportError(f"文字コードは cp932 または utf-8 を指定してください: {encoding}")
+    out = Path(out).absolute()
+    if not out.parent.is_dir():
+        raise ExportError(f"出力先のフォルダがありません: {out.parent}")
+    if out.exists():
+        raise ExportError(f"出力先のファイルが既にあります（上書きはしません）: {out}")
+
+    cells = (row.cells() for row in contact_rows_for(acting_user, start=start, end=end))
+    if file_format == "csv":
+        content_note = f" CSV・{ENCODING_LABELS[encoding]}"
+
+        def write(stream) -> int:
+            return write_csv(cells, HEADERS, stream, encoding)
+    else:
+        content_note = " Excel（xlsx）"
+
+        def write(stream) -> int:
+            return write_xlsx(cells, HEADERS, stream, SHEET_TITLE, COLUMN_WIDTHS)
+
+    content = f"折衝記録 {era_date(start)}〜{era_date(end)}{content_note}"
+    descriptor, temporary_name = tempfile.mkstemp(
+        dir=out.parent, prefix=f".{out.name}.", suffix=".part"
+    )
+    temporary = Path(temporary_name)
+    published = False
+    try:
+        with os.fdopen(descriptor, "wb") as stream:
+            count = write(stream)
+        sha256 = _sha256_of(temporary)
+        with transaction.atomic():
+            record = record_export(
+                acting_user=acting_user,
+                content=content,
+                file_name=out.name,
+                file_format=file_format,
+                reason=reason,
+                count=count,
+                sha256=sha256,
+                fields=FIELDS,
+            )
+            # Named inside the transaction: if the file cannot take its name, nothing is
+            # registered; if the register cannot be written, the file is removed below.
+            _publish(temporary, out)
+            published = True
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        if published:
+            out.unlink(missing_ok=True)
+        raise
+    return ExportResult(count=count, sha256=sha256, path=out, record=record)
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _publish(temporary: Path, out: Path) -> None:
+    # A hard link fails if ``out`` appeared meanwhile (another export), where a rename would
+    # silently replace it. Some file systems (SMB shares) have no hard links: rename there.
+    try:
+        os.link(temporary, out)
+    except FileExistsError:
+        raise ExportError(f"出力先のファイルが既にあります（上書きはしません）: {out}") from None
+    except OSError:
+        os.replace(temporary, out)
+    else:
+        temporary.unlink()

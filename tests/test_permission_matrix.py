@@ -16,6 +16,8 @@ MATRIX = {
     "core:home": EVERYONE,
     "core:calendar": EVERYONE,
     "privacy:access_log": {"inspector", "admin"},
+    "registry:search": {"operator", "visitor", "supervisor", "staff"},
+    "receivables:imports": {"staff"},
     "admin:index": {"admin"},
 }
 PUBLIC = {"core:healthz"}

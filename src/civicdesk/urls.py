@@ -12,5 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("civicdesk.accounts.urls")),
     path("privacy/", include("civicdesk.privacy.urls")),
+    path("obligors/", include("civicdesk.registry.urls")),
+    path("receivables/", include("civicdesk.receivables.urls")),
     path("", include("civicdesk.core.urls")),
 ]

@@ -25,6 +25,12 @@ ALL_ROLES = frozenset(Role.values)
 NAV_ITEMS = [
     NavItem("ホーム", "core:home", ALL_ROLES),
     NavItem("業務カレンダー", "core:calendar", ALL_ROLES),
+    NavItem(
+        "宛名検索",
+        "registry:search",
+        frozenset({Role.OPERATOR, Role.VISITOR, Role.SUPERVISOR, Role.STAFF}),
+    ),
+    NavItem("データ取込み", "receivables:imports", frozenset({Role.STAFF})),
     NavItem("アクセスログ", "privacy:access_log", frozenset({Role.INSPECTOR, Role.ADMIN})),
     NavItem("システム管理", "admin:index", frozenset({Role.ADMIN})),
 ]

@@ -1,5 +1,7 @@
-"""`civicdesk demo`: a demo municipality, one user per role, credentials written to var/."""
+"""`civicdesk demo`: a demo municipality, one user per role, credentials written to var/,
+and the synthetic residents in arrears loaded through the real importer."""
 
+import csv
 from base64 import b32decode
 from io import StringIO
 
@@ -12,14 +14,37 @@ from civicdesk.accounts.models import Role, User
 from civicdesk.core import demo
 from civicdesk.core.calendar import Service, is_open
 from civicdesk.core.models import Municipality
+from civicdesk.privacy.models import AccessLogEntry, HandOverRecord
+from civicdesk.receivables import demo_data
+from civicdesk.receivables.models import Account, ImportRun, Installment
+from civicdesk.registry.models import Household, HouseholdMember, Obligor, Phone
 
 pytestmark = pytest.mark.django_db
+
+AS_OF = "2025-11-01"
 
 
 @pytest.fixture(autouse=True)
 def var_dir(settings, tmp_path):
     settings.VAR_DIR = tmp_path
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def few_obligors(monkeypatch):
+    """`civicdesk demo` loads 50,000 obligors by default; the tests need a handful."""
+    monkeypatch.setattr(demo, "DEMO_OBLIGORS", 25)
+
+
+def run_demo(*args) -> str:
+    out = StringIO()
+    call_command("demo", "--as-of", AS_OF, *args, stdout=out)
+    return out.getvalue()
+
+
+def data_rows(path) -> list[dict]:
+    with path.open(encoding="cp932", newline="") as handle:
+        return list(csv.DictReader(handle))
 
 
 def credentials(var_dir):
@@ -85,3 +110,96 @@ def test_demo_refuses_to_run_in_production(settings):
     with pytest.raises(CommandError, match="本番環境"):
         call_command("demo", stdout=StringIO())
     assert not User.objects.exists()
+
+
+# --- the synthetic residents ----------------------------------------------------------------
+
+
+def test_demo_imports_the_generated_files_for_exactly_the_obligors_asked(var_dir):
+    output = run_demo("--obligors", "120", "--seed", "3")
+    municipality = Municipality.objects.get(code=demo.DEMO_CODE)
+    receivables = data_rows(var_dir / "demo" / "receivables.csv")
+    members = data_rows(var_dir / "demo" / "household.csv")
+    assert Obligor.objects.filter(municipality=municipality).count() == 120
+    assert Installment.objects.filter(account__municipality=municipality).count() == len(
+        receivables
+    )
+    cases = {(row["税目"], row["整理番号"]) for row in receivables}
+    assert Account.objects.filter(municipality=municipality).count() == len(cases)
+    assert HouseholdMember.objects.filter(household__municipality=municipality).count() == len(
+        members
+    )
+    assert Household.objects.filter(municipality=municipality).count() == len(
+        {row["世帯番号"] for row in members}
+    )
+    numbers = {n for row in receivables for n in row["電話番号"].split(";") if n}
+    assert Phone.objects.filter(obligor__municipality=municipality).exists() == bool(numbers)
+    assert "納付義務者 120 人" in output and f"期別 {len(receivables):,} 件" in output
+
+
+def test_demo_import_is_recorded_as_staff_work(var_dir):
+    run_demo("--obligors", "40")
+    staff = User.objects.get(username=demo.DEMO_IMPORTER)
+    runs = ImportRun.objects.filter(acting_user=staff, dry_run=False)
+    assert sorted(runs.values_list("kind", flat=True)) == ["household", "receivables"]
+    assert set(runs.values_list("status", flat=True)) == {"done"}
+    assert HandOverRecord.objects.filter(handler=staff).count() == 2
+
+
+def test_second_run_keeps_the_loaded_data_and_says_so(var_dir):
+    run_demo("--obligors", "30")
+    written = (var_dir / "demo" / "receivables.csv").stat().st_mtime_ns
+    runs = ImportRun.objects.count()
+    output = run_demo("--obligors", "50")
+    assert "読み込み済み" in output and "--rebuild" in output
+    assert ImportRun.objects.count() == runs
+    assert Obligor.objects.count() == 30
+    assert (var_dir / "demo" / "receivables.csv").stat().st_mtime_ns == written
+
+
+def test_rebuild_replaces_the_residents_and_logs_the_deletion(var_dir):
+    run_demo("--obligors", "30", "--seed", "1")
+    before = set(Obligor.objects.values_list("resident_no", "name"))
+    output = run_demo("--obligors", "20", "--seed", "2", "--rebuild")
+    after = set(Obligor.objects.values_list("resident_no", "name"))
+    assert len(after) == 20 and after != before
+    assert "30 人）を削除" in output
+    entry = AccessLogEntry.objects.filter(action="delete").get()
+    assert entry.actor.username == demo.DEMO_IMPORTER and "30 人" in entry.reason
+
+
+def test_a_failed_rebuild_keeps_the_previous_demo_data(var_dir, monkeypatch):
+    run_demo("--obligors", "30")
+    before = set(Obligor.objects.values_list("resident_no", flat=True))
+    real_generate = demo_data.generate
+
+    def broken(out_dir, obligors, seed, *, as_of=None):
+        paths = real_generate(out_dir, obligors, seed, as_of=as_of)
+        text = paths["receivables"].read_bytes().decode("cp932")
+        lines = text.split("\r\n")
+        cells = lines[1].split(",")
+        cells[21] = str(int(cells[21]) + 1)  # 未納額 no longer 調定額 − 納付額
+        lines[1] = ",".join(cells)
+        paths["receivables"].write_bytes("\r\n".join(lines).encode("cp932"))
+        return paths
+
+    monkeypatch.setattr(demo_data, "generate", broken)
+    with pytest.raises(CommandError, match="デモデータの取込みに失敗しました") as failure:
+        run_demo("--obligors", "20", "--seed", "5", "--rebuild")
+    assert "receivables.csv:2:未納額" in str(failure.value)
+    assert set(Obligor.objects.values_list("resident_no", flat=True)) == before
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("--obligors", "0"), "--obligors には 1 以上 500,000 以下の整数"),
+        (("--obligors", "many"), "--obligors には 1 以上 500,000 以下の整数"),
+        (("--obligors", "500001"), "--obligors には 1 以上 500,000 以下の整数"),
+        (("--as-of", "2025/13/01"), "--as-of は YYYY-MM-DD"),
+    ],
+)
+def test_bad_options_are_refused_in_japanese(args, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("demo", *args, stdout=StringIO())
+    assert not Obligor.objects.exists()

@@ -1,24 +1,31 @@
-"""The demo municipality: one user per role, their TOTP secrets, and the demo calendars.
+"""The demo municipality: one user per role, their TOTP secrets, the demo calendars, and
+the synthetic residents in arrears (receivables.demo_data) loaded through the real importer.
 
 Only for development (``civicdesk demo`` refuses in production). Re-running it keeps what
-exists and re-applies the passwords written in var/demo-credentials.txt, so the file stays true.
+exists and re-applies the passwords written in var/demo-credentials.txt, so the file stays true;
+the residents are loaded once and only rebuilt when asked (``--rebuild``).
 """
 
 from __future__ import annotations
 
 import json
 import secrets
+import time
 from base64 import b32encode
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from civicdesk.accounts import roles
 from civicdesk.accounts.models import Role, Team, User
 from civicdesk.core.models import Municipality
+from civicdesk.privacy.models import AccessAction
+from civicdesk.privacy.services import record_access
 
 DEMO_CODE = "131083"
 DEMO_NAME = "江東区（デモ）"
@@ -29,6 +36,11 @@ DEMO_TEAMS = {
     "後期高齢チーム": ["late_elderly"],
     "介護チーム": ["ltc"],
 }
+
+DEMO_OBLIGORS = 50_000
+DEMO_SEED = 1
+# The demo user who loads the files: importing data is municipal staff work (DESIGN.md).
+DEMO_IMPORTER = "staff"
 
 # username, role, team, display name
 DEMO_USERS = [
@@ -141,3 +153,129 @@ def _write_logins(logins: list[DemoLogin]) -> None:
         )
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     path.chmod(0o600)
+
+
+# --- synthetic residents --------------------------------------------------------------------
+
+
+class DemoDataError(Exception):
+    """The generated files did not import; the message lists the first errors (Japanese)."""
+
+
+@dataclass
+class DemoDataLoad:
+    paths: dict[str, Path]
+    counts: dict[str, dict] = field(default_factory=dict)  # import kind → ImportResult.counts
+    generate_seconds: float = 0.0
+    import_seconds: float = 0.0
+    removed_obligors: int = 0
+
+
+def demo_data_dir() -> Path:
+    return settings.VAR_DIR / "demo"
+
+
+def demo_municipality() -> Municipality | None:
+    return Municipality.objects.filter(code=DEMO_CODE).first()
+
+
+def demo_obligor_count(municipality: Municipality) -> int:
+    from civicdesk.registry.models import Obligor
+
+    return Obligor.objects.filter(municipality=municipality).count()
+
+
+def demo_importer() -> User:
+    return User.objects.get(username=DEMO_IMPORTER)
+
+
+def load_demo_data(
+    *,
+    acting_user,
+    municipality: Municipality,
+    obligors: int = DEMO_OBLIGORS,
+    seed: int = DEMO_SEED,
+    as_of: date | None = None,
+    rebuild: bool = False,
+    progress: Callable[[str, int], None] | None = None,
+) -> DemoDataLoad:
+    """Generate the demo files into var/demo/ and load them with the real importer.
+
+    With ``rebuild`` the municipality's obligors, accounts and households go first, in the
+    same transaction as the import, so a failed rebuild keeps the previous demo data.
+    ``progress(kind, percent)`` follows each import.
+    """
+    # Imported here: core sits below receivables and registry, and only the demo needs them.
+    from civicdesk.receivables import demo_data
+    from civicdesk.receivables.services import import_file
+
+    started = time.perf_counter()
+    paths = demo_data.generate(demo_data_dir(), obligors, seed, as_of=as_of)
+    load = DemoDataLoad(paths=paths, generate_seconds=time.perf_counter() - started)
+    started = time.perf_counter()
+    with transaction.atomic():
+        if rebuild:
+            load.removed_obligors = remove_demo_data(
+                acting_user=acting_user, municipality=municipality
+            )
+        # Receivables first: they create the obligors and households the members join.
+        for kind in ("receivables", "household"):
+            result = import_file(
+                acting_user=acting_user,
+                municipality=municipality,
+                kind=kind,
+                path=paths[kind],
+                encoding="cp932",
+                display_name=paths[kind].name,
+                progress=(lambda percent, kind=kind: progress(kind, percent)) if progress else None,
+            )
+            if result.error_count:
+                shown = "\n".join(str(error) for error in result.errors[:10])
+                raise DemoDataError(
+                    "デモデータの取込みに失敗しました"
+                    f"（エラー {result.error_count:,} 件）:\n{shown}"
+                )
+            load.counts[kind] = dict(result.counts)
+    load.import_seconds = time.perf_counter() - started
+    return load
+
+
+def remove_demo_data(*, acting_user, municipality: Municipality) -> int:
+    """Delete the municipality's obligors with their accounts, installments, payments, phones
+    and households (``--rebuild``). Returns the number of obligors removed."""
+    from civicdesk.receivables.models import Account, Installment, Payment
+    from civicdesk.registry.models import Household, HouseholdMember, Obligor, Phone
+
+    account, installment = Account._meta.db_table, Installment._meta.db_table
+    obligor, household = Obligor._meta.db_table, Household._meta.db_table
+    of_municipality = "municipality_id = %s"
+    # One statement per table, children first: Django's cascade would load the 400,000
+    # installments into memory first (20 s instead of 2). Nothing is deleted behind anyone's
+    # back: the database's own foreign keys refuse it if a later app refers to these rows.
+    deletions = (
+        (
+            Payment,
+            f"installment_id IN (SELECT i.id FROM {installment} i "
+            f"JOIN {account} a ON a.id = i.account_id WHERE a.{of_municipality})",
+        ),
+        (Installment, f"account_id IN (SELECT id FROM {account} WHERE {of_municipality})"),
+        (Account, of_municipality),
+        (Phone, f"obligor_id IN (SELECT id FROM {obligor} WHERE {of_municipality})"),
+        (HouseholdMember, f"household_id IN (SELECT id FROM {household} WHERE {of_municipality})"),
+        (Obligor, of_municipality),
+        (Household, of_municipality),
+    )
+    with transaction.atomic():
+        count = demo_obligor_count(municipality)
+        with connection.cursor() as cursor:
+            for model, condition in deletions:
+                cursor.execute(
+                    f"DELETE FROM {model._meta.db_table} WHERE {condition}", [municipality.pk]
+                )
+        record_access(
+            acting_user=acting_user,
+            action=AccessAction.DELETE,
+            obj=municipality,
+            reason=f"デモデータの作り直し（納付義務者 {count:,} 人を削除）",
+        )
+    return count

@@ -43,8 +43,16 @@ def test_json_is_the_last_line_with_the_counts(good_file):
     assert counts["errors"] == 0
     assert counts["dropped_columns"] == ["延滞金", "徴収区分", "被保険者番号", "通称名"]
     assert set(counts) >= {
-        "rows", "obligors", "accounts", "installments", "payments",
-        "created", "updated", "unchanged", "errors", "dropped_columns",
+        "rows",
+        "obligors",
+        "accounts",
+        "installments",
+        "payments",
+        "created",
+        "updated",
+        "unchanged",
+        "errors",
+        "dropped_columns",
     }
     assert err == ""
     assert Obligor.objects.count() == 1
@@ -113,7 +121,10 @@ def test_user_is_recorded_as_the_importer(good_file, staff):
         (["taxes", "x.csv"], "取込みの種類は receivables, household, payments のいずれかです"),
         (["receivables", "/nonexistent.csv"], "ファイルがありません"),
         (["receivables", "{file}", "--encoding", "euc-jp"], "cp932 または utf-8"),
-        (["receivables", "{file}", "--municipality", "999999"], "999999 の自治体は登録されていません"),
+        (
+            ["receivables", "{file}", "--municipality", "999999"],
+            "999999 の自治体は登録されていません",
+        ),
         (["receivables", "{file}", "--user", "nobody"], "ユーザー nobody は登録されていない"),
     ],
 )

@@ -55,7 +55,11 @@ def test_households_and_members_are_created(run_import):
     assert result.error_count == 0, [str(e) for e in result.errors]
     assert Household.objects.get().household_no == "H1"
     wife = HouseholdMember.objects.get(resident_no="1002")
-    assert (wife.name_kana, wife.sex, wife.birth_date) == ("ヤマダ タロウ", "female", date(1975, 4, 1))
+    assert (wife.name_kana, wife.sex, wife.birth_date) == (
+        "ヤマダ タロウ",
+        "female",
+        date(1975, 4, 1),
+    )
     assert result.counts["households"] == 1
     assert result.counts["members"] == 2
     assert result.counts["created"] == 3  # one household, two members
@@ -65,9 +69,15 @@ def test_households_and_members_are_created(run_import):
 def test_the_file_replaces_the_members_of_its_households(run_import):
     run_import([member(), member(resident="1002", name="山田　花子", relationship="妻")])
     run_import([member(household="H2", resident="2001", name="鈴木　一郎")])
-    result = run_import([member(relationship="本人"), member(resident="1003", name="山田　次郎", relationship="子")])
+    result = run_import(
+        [member(relationship="本人"), member(resident="1003", name="山田　次郎", relationship="子")]
+    )
 
-    assert (result.counts["created"], result.counts["updated"], result.counts["deleted"]) == (1, 1, 1)
+    assert (result.counts["created"], result.counts["updated"], result.counts["deleted"]) == (
+        1,
+        1,
+        1,
+    )
     assert members_of("H1") == [("1001", "山田　太郎", "本人"), ("1003", "山田　次郎", "子")]
     # H2 is not in the last file: its members stay.
     assert members_of("H2") == [("2001", "鈴木　一郎", "世帯主")]

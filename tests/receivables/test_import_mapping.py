@@ -31,9 +31,7 @@ def run(staff, municipality):
 
 
 def test_the_shipped_fixed_width_example_imports(run):
-    result = run(
-        EXAMPLES / "receivables-fixed-width.txt", EXAMPLES / "mapping-fixed-width.yaml"
-    )
+    result = run(EXAMPLES / "receivables-fixed-width.txt", EXAMPLES / "mapping-fixed-width.yaml")
     assert result.error_count == 0, [str(e) for e in result.errors]
     assert result.run.encoding == "cp932"
     assert result.counts["rows"] == 3
@@ -51,7 +49,11 @@ def test_the_shipped_fixed_width_example_imports(run):
     ]
     assert Account.objects.get(case_no="R00000002002").account_transfer is True
     anytime = Installment.objects.get(account__case_no="R00000002002")
-    assert (anytime.period, anytime.due_date, anytime.assessed) == ("随時", date(2025, 12, 25), 45000)
+    assert (anytime.period, anytime.due_date, anytime.assessed) == (
+        "随時",
+        date(2025, 12, 25),
+        45000,
+    )
 
 
 def test_fixed_width_errors_name_the_mapping_header_and_the_physical_line(tmp_path, run):

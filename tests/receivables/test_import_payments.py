@@ -20,7 +20,9 @@ def installments(tmp_path, staff, municipality):
         name="receivables.csv",
         rows=[
             receivables_row(期別="1", 調定額="10000", 納付額="0", 未納額="10000"),
-            receivables_row(期別="2", 調定額="10000", 納付額="2000", 未納額="8000", 最終納付日="2025-07-01"),
+            receivables_row(
+                期別="2", 調定額="10000", 納付額="2000", 未納額="8000", 最終納付日="2025-07-01"
+            ),
         ],
     )
     assert result.error_count == 0
@@ -71,7 +73,11 @@ def received():
 
 def test_payments_are_recorded_and_added_to_their_installments(run_import, installments):
     result = run_import(
-        [payment(), payment(amount="1,000", paid_on="R7.8.1", 領収日="2025-07-31"), payment(period="2")]
+        [
+            payment(),
+            payment(amount="1,000", paid_on="R7.8.1", 領収日="2025-07-31"),
+            payment(period="2"),
+        ]
     )
     assert result.error_count == 0, [str(e) for e in result.errors]
     first = Installment.objects.get(pk=installments["1"].pk)
@@ -88,6 +94,13 @@ def test_payments_are_recorded_and_added_to_their_installments(run_import, insta
     assert result.counts["payments"] == 3
     assert result.counts["installments"] == 2
     assert result.counts["created"] == 3
+
+
+def test_only_unknown_columns_of_a_payments_file_are_dropped(run_import):
+    rows = [{**payment(), "備考": "窓口"}]
+    result = run_import(rows, headers=[*payment(), "備考"])
+    assert result.error_count == 0
+    assert result.dropped_columns == ["備考"]
 
 
 def test_the_same_payments_file_twice_adds_nothing(run_import, installments):
@@ -128,9 +141,7 @@ def test_a_zero_payment_is_an_error(run_import):
 
 def test_the_hook_hears_which_installments_were_paid(run_import, installments, received, staff):
     result = run_import([payment(), payment(amount="500"), payment(period="2")])
-    assert received == [
-        (staff, sorted([installments["1"].pk, installments["2"].pk]), result.run)
-    ]
+    assert received == [(staff, sorted([installments["1"].pk, installments["2"].pk]), result.run)]
 
 
 def test_the_hook_runs_inside_the_import_transaction(run_import, installments, received):

@@ -33,7 +33,7 @@ def test_detection_looks_past_a_long_ascii_start(tmp_path):
 
 
 def test_rows_carry_physical_line_numbers_and_the_hash(tmp_path):
-    data = 'a,b\r\n1,"two\r\nlines"\r\n\r\n3,4\r\n5,6'.encode()
+    data = b'a,b\r\n1,"two\r\nlines"\r\n\r\n3,4\r\n5,6'
     path = tmp_path / "f.csv"
     path.write_bytes(data)
     source = Source(path, encoding="utf-8")
@@ -50,7 +50,7 @@ def test_the_bom_is_not_part_of_the_first_header(tmp_path):
 
 def test_undecodable_lines_are_remembered_and_reading_goes_on(tmp_path):
     path = tmp_path / "f.csv"
-    path.write_bytes("a\n".encode() + "山田\n".encode("cp932") + "b\n".encode())
+    path.write_bytes(b"a\n" + "山田\n".encode("cp932") + b"b\n")
     source = Source(path, encoding="utf-8")
     rows = list(source.rows())
     assert [line for line, _ in rows] == [1, 2, 3]
@@ -61,6 +61,8 @@ def test_progress_reports_bytes_read(tmp_path):
     path = tmp_path / "f.csv"
     path.write_bytes(b"a,b\n" * (BLOCK_SIZE // 2))
     seen = []
-    list(Source(path, encoding="utf-8", progress=lambda done, size: seen.append((done, size))).rows())
+    list(
+        Source(path, encoding="utf-8", progress=lambda done, size: seen.append((done, size))).rows()
+    )
     assert seen[-1] == (path.stat().st_size, path.stat().st_size)
     assert [done for done, _ in seen] == sorted(done for done, _ in seen)

@@ -29,9 +29,15 @@ def run_import(tmp_path, staff, municipality):
 
 def three_periods(**values):
     return [
-        receivables_row(期別="1", 納期限="2025-06-30", 調定額="10000", 納付額="0", 未納額="10000", **values),
-        receivables_row(期別="2", 納期限="R7.7.31", 調定額="10000", 納付額="4,000", 未納額="6000", **values),
-        receivables_row(期別="3", 納期限="令和7年9月1日", 調定額="10000", 納付額="0", 未納額="10000", **values),
+        receivables_row(
+            期別="1", 納期限="2025-06-30", 調定額="10000", 納付額="0", 未納額="10000", **values
+        ),
+        receivables_row(
+            期別="2", 納期限="R7.7.31", 調定額="10000", 納付額="4,000", 未納額="6000", **values
+        ),
+        receivables_row(
+            期別="3", 納期限="令和7年9月1日", 調定額="10000", 納付額="0", 未納額="10000", **values
+        ),
     ]
 
 
@@ -104,7 +110,9 @@ def test_importing_the_same_file_twice_changes_nothing(run_import):
 def test_a_file_replaces_the_installments_of_the_accounts_it_contains(run_import):
     run_import(three_periods())
     rows = three_periods()[:2]
-    rows[1] = receivables_row(期別="2", 納期限="2025-07-31", 調定額="10000", 納付額="10000", 未納額="0")
+    rows[1] = receivables_row(
+        期別="2", 納期限="2025-07-31", 調定額="10000", 納付額="10000", 未納額="0"
+    )
     result = run_import(rows)
 
     assert result.counts["deleted"] == 1  # 第3期 is no longer in the file
@@ -181,7 +189,9 @@ def test_one_person_in_several_revenue_types_is_one_obligor(run_import):
     result = run_import(
         [
             receivables_row(税目="住民税", 整理番号="R1", 徴収区分="普通"),
-            receivables_row(税目="後期高齢", 整理番号="K1", 通称名="ヤマダ", 被保険者番号="12345678"),
+            receivables_row(
+                税目="後期高齢", 整理番号="K1", 通称名="ヤマダ", 被保険者番号="12345678"
+            ),
         ]
     )
     assert result.counts["obligors"] == 1
@@ -233,7 +243,10 @@ def test_provided_phones_follow_the_file_and_collected_ones_stay(run_import):
     run_import([receivables_row(電話番号="03-1234-5678;090-1234-5678")])
     obligor = Obligor.objects.get()
     Phone.objects.create(
-        obligor=obligor, number="+815012345678", display="050-1234-5678", kind="ip",
+        obligor=obligor,
+        number="+815012345678",
+        display="050-1234-5678",
+        kind="ip",
         source=PhoneSource.COLLECTED,
     )
     result = run_import([receivables_row(電話番号="090-1234-5678")])
@@ -273,11 +286,15 @@ def test_english_headers_in_any_order_are_read(tmp_path, staff, municipality):
 
 
 @pytest.mark.parametrize(("encoding", "bom"), [("cp932", False), ("utf-8", True), ("utf-8", False)])
-def test_cp932_and_utf8_with_or_without_bom_read_the_same(tmp_path, staff, municipality, encoding, bom):
+def test_cp932_and_utf8_with_or_without_bom_read_the_same(
+    tmp_path, staff, municipality, encoding, bom
+):
     from civicdesk.receivables.services import import_file
 
     path = write_csv(tmp_path / "f.csv", [receivables_row()], encoding=encoding, bom=bom)
-    result = import_file(acting_user=staff, municipality=municipality, kind="receivables", path=path)
+    result = import_file(
+        acting_user=staff, municipality=municipality, kind="receivables", path=path
+    )
     assert result.error_count == 0
     assert result.run.encoding == ("cp932" if encoding == "cp932" else "utf-8")
     assert Obligor.objects.get().name == "山田　太郎"
@@ -306,3 +323,19 @@ def test_a_successful_import_is_recorded_as_done(run_import, staff):
     assert run.error_count == 0 and run.errors == []
     assert run.duration_seconds is not None and run.finished_at is not None
     assert run.progress == 100
+
+
+def test_a_person_seen_again_in_a_later_part_of_the_file_keeps_every_revenue_type(run_import):
+    # Files are often sorted by revenue type: the same cells come back after other people.
+    yamada = {"通称名": "ヤマダ", "徴収区分": ""}
+    result = run_import(
+        [
+            receivables_row(税目="住民税", 整理番号="R1", **yamada),
+            receivables_row(税目="住民税", 整理番号="R2", 宛名番号="2002", 氏名="佐藤　花子"),
+            receivables_row(税目="後期高齢", 整理番号="K1", **yamada),
+        ]
+    )
+    assert result.counts["obligors"] == 2
+    # 通称名 is kept because the 後期高齢 rows (identical cells) count for the person too.
+    assert Obligor.objects.get(resident_no="1001").alias_name == "ヤマダ"
+    assert Obligor.objects.get(resident_no="2002").alias_name == ""

@@ -12,7 +12,9 @@ from civicdesk.core.japanese import format_phone, normalize_phone, phone_kind
 from civicdesk.receivables.importers import values
 
 
-@pytest.mark.parametrize("raw", ["12300", "12,300", "１２３００", "12300円", "１２，３００円", "¥12,300"])
+@pytest.mark.parametrize(
+    "raw", ["12300", "12,300", "１２３００", "12300円", "１２，３００円", "¥12,300"]
+)
 def test_amount_spellings_are_the_same_yen(raw):
     assert values.amount(raw) == 12300
 
@@ -31,7 +33,15 @@ def test_amount_that_is_not_whole_yen_is_an_error(raw):
 
 @pytest.mark.parametrize(
     "raw",
-    ["2025-04-30", "2025/4/30", "20250430", "令和7年4月30日", "R7.4.30", "R07/04/30", "２０２５－０４－３０"],
+    [
+        "2025-04-30",
+        "2025/4/30",
+        "20250430",
+        "令和7年4月30日",
+        "R7.4.30",
+        "R07/04/30",
+        "２０２５－０４－３０",
+    ],
 )
 def test_date_spellings_read_as_iso(raw):
     assert values.date_iso(raw) == "2025-04-30"
@@ -84,7 +94,15 @@ def test_unreadable_fiscal_year_is_an_error(raw):
 
 @pytest.mark.parametrize(
     ("raw", "period"),
-    [("1", "1"), ("01", "1"), ("14", "14"), ("１２", "12"), ("第3期", "3"), ("3期", "3"), ("随時", "随時")],
+    [
+        ("1", "1"),
+        ("01", "1"),
+        ("14", "14"),
+        ("１２", "12"),
+        ("第3期", "3"),
+        ("3期", "3"),
+        ("随時", "随時"),
+    ],
 )
 def test_period_spellings(raw, period):
     assert values.period(raw) == period
@@ -120,15 +138,25 @@ def test_unknown_revenue_type_is_an_error():
         values.revenue_type("固定資産税")
 
 
-@pytest.mark.parametrize(("raw", "sex"), [("男", "male"), ("1", "male"), ("女", "female"), ("２", "female")])
+@pytest.mark.parametrize(
+    ("raw", "sex"), [("男", "male"), ("1", "male"), ("女", "female"), ("２", "female")]
+)
 def test_sex_spellings(raw, sex):
     assert values.sex(raw) == sex
 
 
 @pytest.mark.parametrize(
     ("raw", "value"),
-    [("有", True), ("無", False), ("1", True), ("0", False), ("はい", True), ("いいえ", False)]
-    + [("true", True), ("FALSE", False)],
+    [
+        ("有", True),
+        ("無", False),
+        ("1", True),
+        ("0", False),
+        ("はい", True),
+        ("いいえ", False),
+        ("true", True),
+        ("FALSE", False),
+    ],
 )
 def test_boolean_spellings(raw, value):
     assert values.boolean(raw) is value
@@ -139,9 +167,15 @@ def test_unknown_boolean_is_an_error():
         values.boolean("たぶん")
 
 
-@pytest.mark.parametrize("raw", ["=HYPERLINK(\"http://x\",\"y\")", "+1", "-cmd", "@SUM(A1)", "＝1"])
+@pytest.mark.parametrize("raw", ['=HYPERLINK("http://x","y")', "+1", "-cmd", "@SUM(A1)", "＝1"])
 def test_text_that_excel_would_run_as_a_formula_is_refused(raw):
     with pytest.raises(ValueError, match="数式として解釈される値は取り込めません"):
+        values.text(raw, 100)
+
+
+@pytest.mark.parametrize("raw", ["山田\t太郎", "山田\n太郎", "山田\x00"])
+def test_text_with_control_characters_is_refused(raw):
+    with pytest.raises(ValueError, match="制御文字"):
         values.text(raw, 100)
 
 

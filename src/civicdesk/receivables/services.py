@@ -172,6 +172,9 @@ def _execute(run, *, acting_user, path, label, encoding, mapping_path, progress)
         errors.add(problem.line, None, problem.reason, file=str(mapping_path))
     except OSError as problem:
         errors.add(1, None, f"ファイルを読めません: {problem.strerror or problem}")
+    except Exception as problem:
+        _unexpected(run, counts, errors, dropped, started, problem)
+        raise
     run.sha256 = source.sha256 if source is not None and checked is not None else _sha256(path)
 
     if not errors:
@@ -194,14 +197,7 @@ def _execute(run, *, acting_user, path, label, encoding, mapping_path, progress)
                 1, None, f"データベースに書き込めませんでした（何も取り込んでいません）: {problem}"
             )
         except Exception as problem:
-            # A bug or a failing hook receiver: the run still says what happened, then the
-            # caller (worker, command) sees the exception.
-            errors.add(
-                1,
-                None,
-                f"取込み中に予期しないエラーが発生しました（何も取り込んでいません）: {problem!r}",
-            )
-            _finish(run, counts, errors, dropped, started)
+            _unexpected(run, counts, errors, dropped, started, problem)
             raise
         finally:
             checked.close()
@@ -218,6 +214,15 @@ def _execute(run, *, acting_user, path, label, encoding, mapping_path, progress)
         run=run,
         kept_columns=kept,
     )
+
+
+def _unexpected(run, counts, errors: ErrorLog, dropped, started, problem: Exception) -> None:
+    """A bug or a failing hook receiver: the run still says what happened (nothing was
+    written), then the caller (worker, command) sees the exception."""
+    errors.add(
+        1, None, f"取込み中に予期しないエラーが発生しました（何も取り込んでいません）: {problem!r}"
+    )
+    _finish(run, counts, errors, dropped, started)
 
 
 def _mapping(mapping_path: Path | None, kind: str) -> Mapping | None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import marshal
 import tempfile
-from contextlib import contextmanager
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 
 from django.db import connection, models
 
@@ -42,19 +42,106 @@ def _columns(model: type[models.Model], names: Sequence[str]) -> list[models.Fie
 
 def insert(model: type[models.Model], names: Sequence[str], rows: list[tuple]) -> None:
     """Insert ``rows`` (tuples in ``names`` order) into the model's table."""
-    if not rows:
-        return
-    quote = connection.ops.quote_name
-    table = quote(model._meta.db_table)
-    columns = ", ".join(quote(field.column) for field in _columns(model, names))
+    if rows:
+        with Inserter(model, names) as inserter:
+            inserter.extend(rows)
+
+
+class Inserter:
+    """Rows streamed into one table: one COPY on PostgreSQL, ``executemany`` batches on SQLite.
+
+    On PostgreSQL the server stores and indexes what has been sent while Python prepares
+    the next rows (two processes, two cores); no other statement may run on the connection
+    until the block ends.
+    """
+
+    BATCH = 5000
+
+    def __init__(self, model: type[models.Model], names: Sequence[str], *, plain: bool = False):
+        """``plain``: every value is an int, None or text without tab, newline or backslash
+        (checked numbers, ISO dates, codes), so COPY lines are joined here, not by psycopg."""
+        quote = connection.ops.quote_name
+        self.table = quote(model._meta.db_table)
+        self.columns = ", ".join(quote(field.column) for field in _columns(model, names))
+        self.width = len(names)
+        self.count = 0
+        self._rows: list[tuple] = []
+        self._stack = ExitStack()
+        self._copy = None
+        self._plain = plain
+
+    def __enter__(self) -> Inserter:
+        cursor = self._stack.enter_context(_cursor())
+        if connection.vendor == "postgresql":
+            self._copy = self._stack.enter_context(
+                cursor.copy(f"COPY {self.table} ({self.columns}) FROM STDIN")
+            )
+        self._cursor = cursor
+        return self
+
+    def add(self, row: tuple) -> None:
+        self.count += 1
+        if self._copy is not None and not self._plain:
+            self._copy.write_row(row)
+            return
+        self._rows.append(row)
+        if len(self._rows) >= self.BATCH:
+            self._flush()
+
+    def extend(self, rows: Iterable[tuple]) -> None:
+        for row in rows:
+            self.add(row)
+
+    def _flush(self) -> None:
+        if self._rows and self._copy is not None:
+            self._copy.write(
+                "".join(
+                    "\t".join([r"\N" if value is None else str(value) for value in row]) + "\n"
+                    for row in self._rows
+                )
+            )
+            self._rows = []
+        elif self._rows:
+            marks = ", ".join(["%s"] * self.width)
+            self._cursor.executemany(
+                f"INSERT INTO {self.table} ({self.columns}) VALUES ({marks})", self._rows
+            )
+            self._rows = []
+
+    def __exit__(self, kind, value, traceback) -> None:
+        try:
+            if kind is None:
+                self._flush()
+        finally:
+            self._stack.__exit__(kind, value, traceback)
+
+
+def reserve_ids(model: type[models.Model], count: int) -> list[int]:
+    """Primary keys for ``count`` rows about to be inserted (so no SELECT is needed after).
+
+    PostgreSQL hands them out from the table's sequence, safe beside other writers. SQLite
+    continues after the largest key ever used (AUTOINCREMENT's sqlite_sequence); the import's
+    write transaction holds SQLite's only write lock, so nobody else can take them, provided
+    the rows are inserted before the next reservation for the same table.
+    """
+    if count <= 0:
+        return []
+    table = model._meta.db_table
+    column = model._meta.pk.column
     with _cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            marks = ", ".join(["%s"] * len(names))
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [connection.ops.quote_name(table), column, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        quote = connection.ops.quote_name
+        cursor.execute(f"SELECT MAX({quote(column)}) FROM {quote(table)}")
+        largest = cursor.fetchone()[0] or 0
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        found = cursor.fetchone()
+        start = max(largest, found[0] if found else 0) + 1
+    return list(range(start, start + count))
 
 
 def update(model: type[models.Model], names: Sequence[str], rows: list[tuple]) -> None:

@@ -134,8 +134,9 @@ PAYMENTS = Layout(
     (
         _column("revenue_type", "税目", True, _REVENUE_TYPE),
         _column("case_no", "整理番号", True, _CASE_NO),
-        _column("fiscal_year", "年度", True, _FISCAL_YEAR),
-        _column("period", "期別", True, _PERIOD),
+        # A payment names an installment and an amount: nothing about the person.
+        _column("fiscal_year", "年度", True, _FISCAL_YEAR, None),
+        _column("period", "期別", True, _PERIOD, None),
         _column("amount", "納付額", True, _AMOUNT, None),
         _column("paid_on", "収納日", True, _DATE, None),
         _column("received_on", "領収日", False, _DATE, None),

@@ -13,6 +13,7 @@ from marshal import dumps, loads
 from operator import itemgetter
 
 from civicdesk.core.choices import RevenueType
+from civicdesk.core.japanese import fiscal_year_label
 from civicdesk.privacy.field_policy import held_fields
 from civicdesk.receivables.importers.bulk import Spill
 from civicdesk.receivables.importers.errors import ErrorLog
@@ -102,8 +103,9 @@ class ReceivablesFile:
     table: Table
     person_fields: list[str]
     account_fields: list[str]
-    # resident_no → a byte of type bits + the person_fields values (None: empty in every row),
-    # marshalled: a few hundred bytes a person instead of a kilobyte of Python objects.
+    # resident_no → a byte of type bits, 8 bytes standing for the raw cells last merged, and
+    # the person_fields values (None: empty in every row), marshalled: a few hundred bytes a
+    # person instead of a kilobyte of Python objects.
     persons: dict[str, bytes] = field(default_factory=dict)
     accounts: dict[tuple[str, str], AccountRecord] = field(default_factory=dict)
     # (account index, fiscal year, period, due date, assessed, paid, late charge, last paid)
@@ -138,9 +140,10 @@ def check_receivables(source: Source, mapping: Mapping | None, errors: ErrorLog)
     spill = result.installments
     # A person's cells repeat on each of their rows: compare them raw, parse what changed.
     same_person_of = itemgetter(*[table.index[f] for f in KEY_FIELDS + person.fields])
-    last_same = last_keys = last_person = last_account = None
+    last_same = last_keys = last_account = None
     key_values = person_values = account_values = None
     merged_person = merged_account = None
+    digest = b""
     count = 0
     # The loop is written out (no helper calls on the common path): it runs once per row.
     for line, row in rows:
@@ -151,9 +154,15 @@ def check_receivables(source: Source, mapping: Mapping | None, errors: ErrorLog)
             if raw != last_keys or key_values is None:
                 key_values, last_keys = keys.parse(row, line, errors, raw), raw
             raw = person.raw(row)
-            if raw != last_person or person_values is None:
-                person_values, last_person = person.parse(row, line, errors, raw), raw
-                merged_person = None
+            merged_person = None
+            digest = _digest(raw)
+            stored = persons.get(key_values[1]) if key_values else None
+            if stored is not None and stored[1:9] == digest:
+                # The cells this person's rows last had (often in another revenue type's
+                # part of the file): nothing new to check or merge.
+                person_values, merged_person = _REUSED, key_values[1]
+            else:
+                person_values = person.parse(row, line, errors, raw)
             last_same = same
         raw = account.raw(row)
         if raw != last_account or account_values is None:
@@ -185,14 +194,14 @@ def check_receivables(source: Source, mapping: Mapping | None, errors: ErrorLog)
         bit = TYPE_BITS[revenue_type]
         stored = persons.get(resident_no)
         if stored is None:
-            persons[resident_no] = bytes((bit,)) + dumps(tuple(person_values))
+            persons[resident_no] = bytes((bit,)) + digest + dumps(tuple(person_values))
         elif merged_person != resident_no:
             # Across rows, the last non-empty value wins; an empty cell erases nothing.
             merged = [
                 old if new is None else new
-                for new, old in zip(person_values, loads(memoryview(stored)[1:]), strict=True)
+                for new, old in zip(person_values, loads(memoryview(stored)[9:]), strict=True)
             ]
-            persons[resident_no] = bytes((stored[0] | bit,)) + dumps(tuple(merged))
+            persons[resident_no] = bytes((stored[0] | bit,)) + digest + dumps(tuple(merged))
         elif not stored[0] & bit:
             persons[resident_no] = bytes((stored[0] | bit,)) + stored[1:]
         merged_person = resident_no
@@ -253,14 +262,22 @@ class _Reporter:
         self.errors.add(
             line,
             self.period_column,
-            f"同じ期別（整理番号 {case_no} の {fiscal_year}年度 第{period}期）が"
+            f"同じ期別（整理番号 {case_no} の{fiscal_year_label(fiscal_year)} 第{period}期）が"
             "ファイル内で重複しています",
         )
 
 
 def unpack_person(stored: bytes) -> list:
     """[type bits, *values in person_fields order] of a ``ReceivablesFile.persons`` entry."""
-    return [stored[0], *loads(memoryview(stored)[1:])]
+    return [stored[0], *loads(memoryview(stored)[9:])]
+
+
+_REUSED = ()  # person_values when the stored record already holds them
+
+
+def _digest(raw: tuple) -> bytes:
+    """8 bytes standing for a person's raw cells (equal cells, equal digest)."""
+    return (hash(raw) & 0xFFFF_FFFF_FFFF_FFFF).to_bytes(8, "little")
 
 
 def _position(fields: list[str], name: str) -> int | None:

@@ -2,11 +2,11 @@
 transaction.
 
 Order: households, obligors (and their provided phones), accounts, then the installments
-streamed back from the spill file. Each chunk asks the database what exists (one query per
-900 keys), compares, and inserts or updates only what differs, so a file imported twice
-counts everything as unchanged the second time. Problems only the database can reveal (a
-整理番号 held by another person, payments on what the file would delete) are added to the
-errors; the caller then rolls everything back.
+streamed back from the spill file. Each chunk of a few thousand asks the database what
+exists (skipped while a table holds nothing of the municipality), compares, and inserts or
+updates only what differs, so a file imported twice counts everything as unchanged.
+Problems only the database can reveal (a 整理番号 held by another person, payments on what
+the file would delete) are added to the errors; the caller then rolls everything back.
 """
 
 from __future__ import annotations
@@ -84,6 +84,11 @@ class _Context:
     obligor_ids: dict[str, int] = field(default_factory=dict)
     account_ids: list = field(default_factory=list)  # by account index
     new_accounts: set[int] = field(default_factory=set)  # indexes created by this import
+    keys: _Keys = field(default_factory=lambda: _Keys())
+    account_positions: list[int] = field(default_factory=list)  # file's account fields
+
+    def __post_init__(self):
+        self.account_positions = [ACCOUNT_COLUMNS.index(n) for n in self.data.account_fields]
 
 
 def write_receivables(
@@ -187,91 +192,95 @@ def _desired_obligor(base: tuple, record: list, spoken, household_ids, keys) -> 
 
 def _write_obligors(context: _Context) -> None:
     data, tally = context.data, context.tally
-    allowed = _allowed_by_types(data.person_fields)
-    keys = _Keys()
     municipality = context.municipality.pk
-    lookup = bulk.has_rows(Obligor, municipality=municipality)
-    now_db = _db_datetime(context.now)
     residents = list(data.persons)
+    if not bulk.has_rows(Obligor, municipality=municipality):
+        # Nothing to compare with: everyone is new, in one stream.
+        _create_obligors(context, residents)
+        return
+    allowed = _allowed_by_types(data.person_fields)
+    now_db = _db_datetime(context.now)
     columns = ["resident_no", "id", *OBLIGOR_COLUMNS]
     for chunk in bulk.chunks(residents, bulk.WRITE_CHUNK):
-        existing = {}
-        if lookup:
-            existing = {
-                row[0]: row[1:]
-                for row in bulk.select(
-                    Obligor, columns, "resident_no", chunk, municipality=municipality
-                )
-            }
-        new_rows, new_phones, updates, wanted_phones = [], {}, [], {}
-        for resident_no in chunk:
-            record = unpack_person(data.persons[resident_no])
-            found = existing.get(resident_no)
-            base = _OBLIGOR_DEFAULTS if found is None else found[1:]
-            values, phones = _desired_obligor(
-                base, record, allowed(record[0]), context.household_ids, keys
+        existing = {
+            row[0]: row[1:]
+            for row in bulk.select(
+                Obligor, columns, "resident_no", chunk, municipality=municipality
             )
+        }
+        updates, wanted_phones = [], {}
+        for resident_no in chunk:
+            found = existing.get(resident_no)
             if found is None:
-                new_rows.append((municipality, resident_no, *values, now_db, now_db))
-                if phones:
-                    new_phones[resident_no] = phones
                 continue
-            pk = found[0]
+            record = unpack_person(data.persons[resident_no])
+            pk, base = found[0], found[1:]
+            values, phones = _desired_obligor(
+                base, record, allowed(record[0]), context.household_ids, context.keys
+            )
             context.obligor_ids[resident_no] = pk
             if phones is not None:
                 wanted_phones[pk] = phones
             if values != list(base):
                 updates.append((*values, now_db, pk))
-        bulk.insert(
-            Obligor,
-            ["municipality", "resident_no", *OBLIGOR_COLUMNS, "created_at", "updated_at"],
-            new_rows,
-        )
         bulk.update(Obligor, [*OBLIGOR_COLUMNS, "updated_at"], updates)
-        if new_rows:
-            context.obligor_ids.update(
-                bulk.ids_by_key(
-                    Obligor, "resident_no", [row[1] for row in new_rows], municipality=municipality
-                )
-            )
-        phone_changed = _write_phones(context, new_phones, wanted_phones)
-        updated = {row[-1] for row in updates} | phone_changed
-        tally.created += len(new_rows)
+        updated = {row[-1] for row in updates} | _replace_phones(wanted_phones)
         tally.updated += len(updated)
-        tally.unchanged += len(chunk) - len(new_rows) - len(updated)
+        tally.unchanged += len(existing) - len(updated)
+        _create_obligors(context, [r for r in chunk if r not in existing])
 
 
-def _write_phones(context: _Context, new_phones: dict, wanted: dict) -> set[int]:
-    """Provided phones as the file says; returns the existing obligors whose phones changed."""
-    rows = [
-        (context.obligor_ids[resident_no], *phone)
-        for resident_no, phones in new_phones.items()
-        for phone in phones
-    ]
-    changed: set[int] = set()
-    stale = []
-    if wanted:
-        have = defaultdict(dict)
-        for pk, obligor_id, number, source in Phone.objects.filter(
-            obligor_id__in=list(wanted)
-        ).values_list("pk", "obligor_id", "number", "source"):
-            have[obligor_id][number] = (pk, source)
-        for obligor_id, phones in wanted.items():
-            numbers = {phone[0] for phone in phones}
-            for phone in phones:
-                if phone[0] not in have[obligor_id]:
-                    rows.append((obligor_id, *phone))
-                    changed.add(obligor_id)
-            for number, (pk, source) in have[obligor_id].items():
-                # Numbers the center collected stay; only the municipality's own are replaced.
-                if source == PhoneSource.PROVIDED and number not in numbers:
-                    stale.append(pk)
-                    changed.add(obligor_id)
+def _create_obligors(context: _Context, residents: list[str]) -> None:
+    data = context.data
+    allowed = _allowed_by_types(data.person_fields)
+    municipality = context.municipality.pk
+    now_db = _db_datetime(context.now)
+    phones = []
+    ids = bulk.reserve_ids(Obligor, len(residents))
+    columns = ["id", "municipality", "resident_no", *OBLIGOR_COLUMNS, "created_at", "updated_at"]
+    with bulk.Inserter(Obligor, columns) as inserter:
+        for resident_no, pk in zip(residents, ids, strict=True):
+            record = unpack_person(data.persons[resident_no])
+            values, provided = _desired_obligor(
+                _OBLIGOR_DEFAULTS, record, allowed(record[0]), context.household_ids, context.keys
+            )
+            inserter.add((pk, municipality, resident_no, *values, now_db, now_db))
+            context.obligor_ids[resident_no] = pk
+            phones.extend((pk, *phone) for phone in provided or ())
+    _insert_phones(phones)
+    context.tally.created += len(residents)
+
+
+def _insert_phones(rows: list[tuple]) -> None:
     bulk.insert(
         Phone,
         ["obligor", "number", "display", "kind", "source", "status", "last_outcome"],
         [(*row, PhoneSource.PROVIDED.value, PhoneStatus.UNKNOWN.value, "") for row in rows],
     )
+
+
+def _replace_phones(wanted: dict[int, tuple]) -> set[int]:
+    """Existing obligors' provided phones as the file says; returns those that changed."""
+    if not wanted:
+        return set()
+    have = defaultdict(dict)
+    for pk, obligor_id, number, source in bulk.select(
+        Phone, ["id", "obligor", "number", "source"], "obligor", list(wanted)
+    ):
+        have[obligor_id][number] = (pk, source)
+    rows, stale, changed = [], [], set()
+    for obligor_id, phones in wanted.items():
+        numbers = {phone[0] for phone in phones}
+        for phone in phones:
+            if phone[0] not in have[obligor_id]:
+                rows.append((obligor_id, *phone))
+                changed.add(obligor_id)
+        for number, (pk, source) in have[obligor_id].items():
+            # Numbers the center collected stay; only the municipality's own are replaced.
+            if source == PhoneSource.PROVIDED and number not in numbers:
+                stale.append(pk)
+                changed.add(obligor_id)
+    _insert_phones(rows)
     for chunk in bulk.chunks(stale):
         Phone.objects.filter(pk__in=chunk).delete()
     return changed
@@ -283,9 +292,10 @@ def _write_phones(context: _Context, new_phones: dict, wanted: dict) -> set[int]
 def _write_accounts(context: _Context) -> None:
     data, tally = context.data, context.tally
     context.account_ids = [None] * len(data.accounts)
-    positions = [ACCOUNT_COLUMNS.index(name) for name in data.account_fields]
     municipality = context.municipality.pk
-    lookup = bulk.has_rows(Account, municipality=municipality)
+    if not bulk.has_rows(Account, municipality=municipality):
+        _create_accounts(context, list(data.accounts.values()))
+        return
     by_type = defaultdict(list)
     for record in data.accounts.values():
         by_type[record.revenue_type].append(record)
@@ -293,51 +303,53 @@ def _write_accounts(context: _Context) -> None:
     for revenue_type, records in by_type.items():
         where = {"municipality": municipality, "revenue_type": revenue_type}
         for chunk in bulk.chunks(records, bulk.WRITE_CHUNK):
-            existing = {}
-            if lookup:
-                existing = {
-                    row[0]: row[1:]
-                    for row in bulk.select(
-                        Account, columns, "case_no", [r.case_no for r in chunk], **where
-                    )
-                }
-            new_rows, updates = [], []
+            existing = {
+                row[0]: row[1:]
+                for row in bulk.select(
+                    Account, columns, "case_no", [r.case_no for r in chunk], **where
+                )
+            }
+            updates = []
             for record in chunk:
                 found = existing.get(record.case_no)
-                base = _ACCOUNT_DEFAULTS if found is None else found[2:]
-                values = list(base)
-                for position, value in zip(positions, record.values, strict=True):
-                    if value is not DROPPED:
-                        values[position] = (
-                            value if value is not None else _ACCOUNT_DEFAULTS[position]
-                        )
-                obligor_id = context.obligor_ids[record.resident_no]
                 if found is None:
-                    new_rows.append(
-                        (municipality, revenue_type, record.case_no, obligor_id, *values)
-                    )
-                    context.new_accounts.add(record.index)
                     continue
-                context.account_ids[record.index] = found[0]
-                if found[1] != obligor_id:
-                    _report_other_owner(context, record, found[1])
+                pk, obligor_id, base = found[0], found[1], found[2:]
+                context.account_ids[record.index] = pk
+                values = _desired_account(context, base, record)
+                if obligor_id != context.obligor_ids[record.resident_no]:
+                    _report_other_owner(context, record, obligor_id)
                 elif values != list(base):
-                    updates.append((*values, found[0]))
+                    updates.append((*values, pk))
                 else:
                     tally.unchanged += 1
-            bulk.insert(
-                Account,
-                ["municipality", "revenue_type", "case_no", "obligor", *ACCOUNT_COLUMNS],
-                new_rows,
-            )
             bulk.update(Account, ACCOUNT_COLUMNS, updates)
-            tally.created += len(new_rows)
             tally.updated += len(updates)
-            if new_rows:
-                created = bulk.ids_by_key(Account, "case_no", [row[2] for row in new_rows], **where)
-                for record in chunk:
-                    if record.index in context.new_accounts:
-                        context.account_ids[record.index] = created[record.case_no]
+            _create_accounts(context, [r for r in chunk if r.case_no not in existing])
+
+
+def _desired_account(context: _Context, base: tuple, record) -> list:
+    values = list(base)
+    for position, value in zip(context.account_positions, record.values, strict=True):
+        if value is not DROPPED:
+            values[position] = value if value is not None else _ACCOUNT_DEFAULTS[position]
+    return values
+
+
+def _create_accounts(context: _Context, records: list) -> None:
+    municipality = context.municipality.pk
+    ids = bulk.reserve_ids(Account, len(records))
+    columns = ["id", "municipality", "revenue_type", "case_no", "obligor", *ACCOUNT_COLUMNS]
+    with bulk.Inserter(Account, columns) as inserter:
+        for record, pk in zip(records, ids, strict=True):
+            values = _desired_account(context, _ACCOUNT_DEFAULTS, record)
+            obligor_id = context.obligor_ids[record.resident_no]
+            inserter.add(
+                (pk, municipality, record.revenue_type, record.case_no, obligor_id, *values)
+            )
+            context.account_ids[record.index] = pk
+            context.new_accounts.add(record.index)
+    context.tally.created += len(records)
 
 
 def _report_other_owner(context: _Context, record, obligor_id: int) -> None:
@@ -352,9 +364,29 @@ def _report_other_owner(context: _Context, record, obligor_id: int) -> None:
 # --- installments -------------------------------------------------------------------------
 
 
+_INSTALLMENT_INSERT = ["account", "fiscal_year", "period", *INSTALLMENT_COLUMNS]
+
+
+def _new_installment(account_id, year, period, due, assessed, paid, late, last_paid) -> tuple:
+    late = None if late is ABSENT else late
+    last_paid = None if last_paid is ABSENT else last_paid
+    return (account_id, year, period, due, assessed, paid, late, last_paid)
+
+
 def _write_installments(context: _Context, progress) -> None:
     data, tally = context.data, context.tally
     account_ids, new_accounts = context.account_ids, context.new_accounts
+    if len(new_accounts) == len(account_ids):
+        # Every account is new: nothing to compare, one stream. (No progress calls inside:
+        # nothing else may use the connection during a COPY.)
+        with bulk.Inserter(Installment, _INSTALLMENT_INSERT, plain=True) as inserter:
+            for chunk in data.installments.chunks():
+                for index, *rest in chunk:
+                    inserter.add(_new_installment(account_ids[index], *rest))
+        tally.created += inserter.count
+        if progress is not None:
+            progress(1.0)
+        return
     loaded: set[int] = set()
     existing: dict[tuple, tuple] = {}  # (account id, year, period) → (pk, *columns)
     total = max(data.installments.count, 1)
@@ -377,16 +409,7 @@ def _write_installments(context: _Context, progress) -> None:
             )
             if found is None:
                 new_rows.append(
-                    (
-                        account_id,
-                        year,
-                        period,
-                        due,
-                        assessed,
-                        paid,
-                        None if late is ABSENT else late,
-                        None if last_paid is ABSENT else last_paid,
-                    )
+                    _new_installment(account_id, year, period, due, assessed, paid, late, last_paid)
                 )
                 continue
             values = [
@@ -398,11 +421,7 @@ def _write_installments(context: _Context, progress) -> None:
             ]
             if values != list(found[1:]):
                 updates.append((*values, found[0]))
-        bulk.insert(
-            Installment,
-            ["account", "fiscal_year", "period", *INSTALLMENT_COLUMNS],
-            new_rows,
-        )
+        bulk.insert(Installment, _INSTALLMENT_INSERT, new_rows)
         bulk.update(Installment, INSTALLMENT_COLUMNS, updates)
         tally.created += len(new_rows)
         tally.updated += len(updates)

@@ -23,11 +23,16 @@ FORMULA_MESSAGE = "数式として解釈される値は取り込めません"
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def text(raw: str, max_length: int) -> str:
     """Free text (names, addresses): kept as written, but never something Excel would run."""
     value = raw.strip()
     if value.startswith(_FORMULA_STARTS):
         raise ValueError(FORMULA_MESSAGE)
+    if _CONTROL.search(value):
+        raise ValueError("改行・タブなどの制御文字は使えません")
     if len(value) > max_length:
         raise ValueError(f"{max_length}文字以内にしてください（{len(value)}文字あります）")
     return value

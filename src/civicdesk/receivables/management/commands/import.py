@@ -46,7 +46,8 @@ SUMMARY_LABELS = (
 
 class Command(BaseCommand):
     help = (
-        "自治体のファイルを取り込みます（receivables=滞納データ, household=世帯員, payments=納付）。"
+        "自治体のファイルを取り込みます"
+        "（receivables=滞納データ, household=世帯員, payments=納付）。"
         "例: civicdesk import receivables 滞納.csv --dry-run"
     )
 
@@ -100,7 +101,9 @@ class Command(BaseCommand):
             )
         if options["json"]:
             self.stdout.write(
-                json.dumps({key: result.counts.get(key, 0) for key in JSON_KEYS}, ensure_ascii=False)
+                json.dumps(
+                    {key: result.counts.get(key, 0) for key in JSON_KEYS}, ensure_ascii=False
+                )
             )
         else:
             self.stdout.write(_summary(result, options["dry_run"]))
@@ -116,9 +119,7 @@ def _error(message: str) -> CommandError:
 
 def _summary(result, dry_run: bool) -> str:
     counts = result.counts
-    read = "、".join(
-        f"{label} {counts[key]:,}" for key, label in SUMMARY_LABELS if counts.get(key)
-    )
+    read = "、".join(f"{label} {counts[key]:,}" for key, label in SUMMARY_LABELS if counts.get(key))
     if result.error_count:
         head = "取込みできません"
     elif dry_run:

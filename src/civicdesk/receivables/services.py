@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import hashlib
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from civicdesk.privacy.models import AccessAction, HandOverDirection, HandOverRecord
 from civicdesk.privacy.services import record_access
+from civicdesk.receivables import selectors
 from civicdesk.receivables.importers import households, payments, receivables_check
 from civicdesk.receivables.importers.errors import ErrorLog, ImportRowError, Stop
 from civicdesk.receivables.importers.mapping import Mapping, MappingError, load_mapping
@@ -345,3 +347,80 @@ def _record(run: ImportRun, acting_user, kept: list[str], rows: int) -> None:
         at=run.finished_at,
         handler=run.acting_user,
     )
+
+
+# --- Queuing imports from the staff page (the worker runs them through run_import) ---
+
+
+def queue_import_upload(*, acting_user, kind, upload, encoding, full, ip_address=None) -> ImportRun:
+    """Save the uploaded file into a pending dry-run ImportRun and enqueue its validation."""
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    display_name = PurePath(upload.name).name
+    # A random stored name: the original name may carry personal data (山田太郎様分.csv).
+    stored_name = f"{uuid.uuid4().hex}{PurePath(display_name).suffix.lower()}"
+    with transaction.atomic():
+        run = ImportRun(
+            municipality_id=selectors.municipality_id_for(acting_user),
+            kind=kind,
+            file_name=display_name,
+            sha256=digest.hexdigest(),
+            encoding=encoding,
+            full=full,
+            dry_run=True,
+            status=ImportStatus.PENDING,
+            acting_user=acting_user,
+        )
+        run.upload.save(stored_name, upload, save=False)
+        run.save()
+        record_access(
+            acting_user=acting_user,
+            action=AccessAction.CREATE,
+            obj=run,
+            reason=f"取込みファイル受付（検証）: {display_name}",
+            ip_address=ip_address,
+        )
+        _tasks().execute_import_run.enqueue(run.pk)
+    return run
+
+
+def queue_validated_import(*, acting_user, run: ImportRun, ip_address=None) -> ImportRun | None:
+    """A new pending ImportRun for the validated upload; the validation run stays as it was.
+
+    None when the file was imported meanwhile (two clicks, two staff members).
+    """
+    with transaction.atomic():
+        # The lock makes a second request wait here and then see the first one's run.
+        run = ImportRun.objects.select_for_update().get(pk=run.pk)
+        if not selectors.may_execute(run):
+            return None
+        new_run = ImportRun.objects.create(
+            municipality_id=run.municipality_id,
+            kind=run.kind,
+            file_name=run.file_name,
+            sha256=run.sha256,
+            encoding=run.encoding,
+            full=run.full,
+            dry_run=False,
+            status=ImportStatus.PENDING,
+            acting_user=acting_user,
+            upload=run.upload.name,
+        )
+        record_access(
+            acting_user=acting_user,
+            action=AccessAction.CREATE,
+            obj=new_run,
+            reason=f"取込み実行の受付: {run.file_name}（検証 #{run.pk}）",
+            ip_address=ip_address,
+        )
+        _tasks().execute_import_run.enqueue(new_run.pk)
+    return new_run
+
+
+def _tasks():
+    # tasks.py calls this module; importing it lazily avoids the cycle.
+    from civicdesk.receivables import tasks
+
+    return tasks

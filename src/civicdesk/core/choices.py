@@ -9,3 +9,14 @@ class RevenueType(models.TextChoices):
     NHI = "nhi", "国民健康保険料"
     LATE_ELDERLY = "late_elderly", "後期高齢者医療保険料"
     LTC = "ltc", "介護保険料"
+
+
+# The short names core systems write in their files (import layout 1 reads them, layout 4
+# writes them).
+REVENUE_TYPE_FILE_LABELS = {
+    RevenueType.RESIDENT_TAX: "住民税",
+    RevenueType.LIGHT_VEHICLE_TAX: "軽自動車税",
+    RevenueType.NHI: "国保",
+    RevenueType.LATE_ELDERLY: "後期高齢",
+    RevenueType.LTC: "介護",
+}

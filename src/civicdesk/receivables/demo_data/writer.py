@@ -19,6 +19,7 @@ from civicdesk.receivables.demo_data.arrears import (
     notices,
 )
 from civicdesk.receivables.demo_data.people import Household, PeopleFactory
+from civicdesk.receivables.importers import layouts
 from civicdesk.registry.models import Sex
 
 RECEIVABLES_FILE = "receivables.csv"
@@ -27,36 +28,9 @@ ENCODING = "cp932"  # what core systems export; Excel on Windows opens it as it 
 # The fictional mobile block holds 1,000,000 numbers; more people would start to exhaust it.
 MAX_OBLIGORS = 500_000
 
-RECEIVABLES_HEADERS = [
-    "税目",
-    "宛名番号",
-    "整理番号",
-    "氏名",
-    "氏名カナ",
-    "通称名",
-    "性別",
-    "生年月日",
-    "郵便番号",
-    "住所",
-    "方書",
-    "電話番号",
-    "世帯番号",
-    "続柄",
-    "被保険者番号",
-    "徴収区分",
-    "年度",
-    "期別",
-    "納期限",
-    "調定額",
-    "納付額",
-    "未納額",
-    "延滞金",
-    "最終納付日",
-    "督促状発送日",
-    "催告書発送日",
-    "口座振替",
-]
-HOUSEHOLD_HEADERS = ["世帯番号", "宛名番号", "氏名", "氏名カナ", "性別", "生年月日", "続柄"]
+# The built-in layouts' Japanese headers, in their order: the demo writes what the importer reads.
+RECEIVABLES_HEADERS = [column.header for column in layouts.RECEIVABLES.columns]
+HOUSEHOLD_HEADERS = [column.header for column in layouts.HOUSEHOLD.columns]
 
 SEX_LABELS = {Sex.MALE.value: "男", Sex.FEMALE.value: "女"}
 # The field policy holds no collection kind for NHI, and the NHI system leaves it out.

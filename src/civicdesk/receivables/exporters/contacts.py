@@ -22,7 +22,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.utils import timezone
 
-from civicdesk.core.choices import RevenueType
+from civicdesk.core.choices import REVENUE_TYPE_FILE_LABELS, RevenueType
 from civicdesk.core.japanese import era_date
 from civicdesk.privacy.exports import ExportError, clean_reason, record_export
 from civicdesk.privacy.models import ExportRecord
@@ -53,15 +53,6 @@ class ContactParty(models.TextChoices):
     OTHER = "other", "その他"
     NONE = "none", "なし"
 
-
-# The short names the core systems use in their files (the same words layout 1 reads).
-REVENUE_TYPE_FILE_LABELS = {
-    RevenueType.RESIDENT_TAX: "住民税",
-    RevenueType.LIGHT_VEHICLE_TAX: "軽自動車税",
-    RevenueType.NHI: "国保",
-    RevenueType.LATE_ELDERLY: "後期高齢",
-    RevenueType.LTC: "介護",
-}
 
 # (English alias, Japanese header, xlsx column width), in the order of layout 4.
 LAYOUT = (

@@ -13,7 +13,7 @@ from datetime import date
 
 import phonenumbers
 
-from civicdesk.core.choices import RevenueType
+from civicdesk.core.choices import REVENUE_TYPE_FILE_LABELS, RevenueType
 from civicdesk.core.japanese import ERAS, normalize_phone, parse_era_date, phone_kind
 from civicdesk.receivables.models import CollectionKind
 from civicdesk.registry.models import Sex
@@ -135,12 +135,13 @@ def period(raw: str) -> str:
     return str(int(match["number"]))
 
 
-_REVENUE_TYPES = {code: code for code in RevenueType.values} | {
-    label: code for code, label in RevenueType.choices
-}
+_REVENUE_TYPES = (
+    {code: code for code in RevenueType.values}
+    | {label: code for code, label in RevenueType.choices}
+    | {label: code for code, label in REVENUE_TYPE_FILE_LABELS.items()}
+)
 _REVENUE_TYPES.update(
     {
-        "住民税": RevenueType.RESIDENT_TAX,
         "個人住民税": RevenueType.RESIDENT_TAX,
         "特別区民税": RevenueType.RESIDENT_TAX,
         "区民税": RevenueType.RESIDENT_TAX,
@@ -148,16 +149,12 @@ _REVENUE_TYPES.update(
         "市県民税": RevenueType.RESIDENT_TAX,
         "市民税・県民税": RevenueType.RESIDENT_TAX,
         "特別区民税・都民税": RevenueType.RESIDENT_TAX,
-        "軽自動車税": RevenueType.LIGHT_VEHICLE_TAX,
         "軽自動車税(種別割)": RevenueType.LIGHT_VEHICLE_TAX,
-        "国保": RevenueType.NHI,
         "国民健康保険": RevenueType.NHI,
         "国民健康保険料": RevenueType.NHI,
         "国民健康保険税": RevenueType.NHI,
-        "後期高齢": RevenueType.LATE_ELDERLY,
         "後期高齢者医療": RevenueType.LATE_ELDERLY,
         "後期高齢者医療保険料": RevenueType.LATE_ELDERLY,
-        "介護": RevenueType.LTC,
         "介護保険": RevenueType.LTC,
         "介護保険料": RevenueType.LTC,
     }

@@ -16,23 +16,9 @@ from civicdesk.accounts.models import User
 from civicdesk.core.models import Municipality
 from civicdesk.receivables.importers.reader import encoding_name
 from civicdesk.receivables.models import ImportKind
-from civicdesk.receivables.services import import_file
+from civicdesk.receivables.services import COUNT_KEYS, import_file
 
-JSON_KEYS = (
-    "rows",
-    "obligors",
-    "accounts",
-    "installments",
-    "payments",
-    "households",
-    "members",
-    "created",
-    "updated",
-    "unchanged",
-    "deleted",
-    "errors",
-    "dropped_columns",
-)
+JSON_KEYS = (*COUNT_KEYS, "dropped_columns")
 SUMMARY_LABELS = (
     ("rows", "行"),
     ("obligors", "納付義務者"),

@@ -36,11 +36,14 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    "rest_framework",
+    "drf_spectacular",
     "civicdesk.core",
     "civicdesk.accounts",
     "civicdesk.privacy",
     "civicdesk.registry",
     "civicdesk.receivables",
+    "civicdesk.dunning",
 ]
 
 MIDDLEWARE = [
@@ -133,6 +136,31 @@ MEDIA_URL = "media/"
 FIELD_POLICY_FILE = env.read("CIVICDESK_FIELD_POLICY")
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Dunning center (docs/operations.md): work-queue leases, callbacks, promises.
+DUNNING_LEASE_MINUTES = env.integer("CIVICDESK_LEASE_MINUTES", 10, minimum=1)
+DUNNING_CALLBACK_GRACE_MINUTES = env.integer("CIVICDESK_CALLBACK_GRACE_MINUTES", 15, minimum=0)
+DUNNING_PROMISE_MAX_DAYS = env.integer("CIVICDESK_PROMISE_MAX_DAYS", 31, minimum=1)
+DUNNING_PROMISE_GRACE_DAYS = env.integer("CIVICDESK_PROMISE_GRACE_DAYS", 5, minimum=0)
+# The PBX/CTI's bearer token for POST /api/calls/inbound; unset: the endpoint refuses all.
+PBX_API_TOKEN = env.read("CIVICDESK_PBX_API_TOKEN")
+if PBX_API_TOKEN is not None and len(PBX_API_TOKEN) < 32:
+    raise env.ConfigError("CIVICDESK_PBX_API_TOKEN", "32 文字以上にしてください")
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "CivicDesk API",
+    "DESCRIPTION": "PBX/CTI・SMS 配信結果・基幹システム連携のための API",
+    "VERSION": "0.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
 
 # Nothing personal reaches the server log: no request bodies, no SQL parameters.
 LOGGING = {

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView
 
 admin.site.site_header = "CivicDesk 管理"
 admin.site.site_title = "CivicDesk 管理"
@@ -14,5 +15,8 @@ urlpatterns = [
     path("privacy/", include("civicdesk.privacy.urls")),
     path("obligors/", include("civicdesk.registry.urls")),
     path("receivables/", include("civicdesk.receivables.urls")),
+    path("dunning/", include("civicdesk.dunning.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/", include("civicdesk.dunning.api_urls")),
     path("", include("civicdesk.core.urls")),
 ]

@@ -14,12 +14,27 @@ from django.db.models.signals import post_migrate
 
 from civicdesk.accounts.models import Role, User
 
+# Working cases: take the next one, see the case, record contacts, hand over to staff.
+_CONTACT_WORK = [
+    "dunning.work_item",
+    "dunning.view_campaign",
+    "dunning.view_contact",
+    "dunning.add_contact",
+    "dunning.add_handover",
+    "dunning.view_inboundcall",
+]
+
 # Patterns are "app_label.codename" with shell wildcards.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.OPERATOR: ["core.view_*"],
-    Role.VISITOR: ["core.view_*"],
+    Role.OPERATOR: ["core.view_*", *_CONTACT_WORK],
+    Role.VISITOR: ["core.view_*", *_CONTACT_WORK],
     Role.SUPERVISOR: [
         "core.view_*",
+        *_CONTACT_WORK,
+        "dunning.*_campaign",
+        "dunning.view_workitem",
+        "dunning.view_handover",
+        "dunning.view_staffrequest",
         "accounts.view_user",
         "accounts.view_team",
         "privacy.add_exportrecord",
@@ -34,6 +49,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "privacy.view_handoverrecord",
         "privacy.view_exportrecord",
         "privacy.add_exportrecord",
+        # Staff decide what the center hands over and prepares (DESIGN rule 6).
+        "dunning.view_campaign",
+        "dunning.view_workitem",
+        "dunning.view_contact",
+        "dunning.view_handover",
+        "dunning.change_handover",
+        "dunning.view_staffrequest",
+        "dunning.change_staffrequest",
     ],
     Role.INSPECTOR: [
         "core.view_*",
@@ -43,6 +66,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "privacy.view_handoverrecord",
         "privacy.view_exportrecord",
         "receivables.view_importrun",
+        "dunning.view_campaign",
     ],
     Role.ADMIN: [
         "core.*",
@@ -55,6 +79,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "axes.delete_*",
         "otp_totp.view_totpdevice",
         "otp_totp.delete_totpdevice",
+        "dunning.view_campaign",
     ],
 }
 

@@ -20,3 +20,25 @@ REVENUE_TYPE_FILE_LABELS = {
     RevenueType.LATE_ELDERLY: "後期高齢",
     RevenueType.LTC: "介護",
 }
+
+
+class ContactChannel(models.TextChoices):
+    """How a contact (折衝記録) happened; layout 4 writes these labels."""
+
+    OUTBOUND_CALL = "outbound_call", "架電"
+    INBOUND_CALL = "inbound_call", "受電"
+    VISIT = "visit", "訪問"
+    SMS = "sms", "SMS"
+    LETTER = "letter", "文書"
+
+
+class ContactParty(models.TextChoices):
+    """Who answered: reached (接触) is anyone but NONE."""
+
+    SELF = "self", "本人"
+    FAMILY = "family", "家族"
+    OTHER = "other", "その他"
+    NONE = "none", "不通"
+
+
+REACHED_PARTIES = frozenset({ContactParty.SELF, ContactParty.FAMILY, ContactParty.OTHER})

@@ -19,10 +19,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from civicdesk.core.choices import REVENUE_TYPE_FILE_LABELS, RevenueType
+from civicdesk.core.choices import (
+    REVENUE_TYPE_FILE_LABELS,
+    ContactChannel,
+    ContactParty,
+    RevenueType,
+)
 from civicdesk.core.japanese import era_date
 from civicdesk.privacy.exports import ExportError, clean_reason, record_export
 from civicdesk.privacy.models import ExportRecord
@@ -39,19 +44,13 @@ FORMATS = ("csv", "xlsx")
 SHEET_TITLE = "折衝記録"
 
 
-class ContactChannel(models.TextChoices):
-    OUTBOUND_CALL = "outbound_call", "架電"
-    INBOUND_CALL = "inbound_call", "受電"
-    VISIT = "visit", "訪問"
-    SMS = "sms", "SMS"
-    LETTER = "letter", "文書"
-
-
-class ContactParty(models.TextChoices):
-    SELF = "self", "本人"
-    FAMILY = "family", "家族"
-    OTHER = "other", "その他"
-    NONE = "none", "なし"
+# Layout 4 writes these words for the party (相手); the screens say 不通 for "nobody".
+PARTY_FILE_WORDS = {
+    ContactParty.SELF: "本人",
+    ContactParty.FAMILY: "家族",
+    ContactParty.OTHER: "その他",
+    ContactParty.NONE: "なし",
+}
 
 
 # (English alias, Japanese header, xlsx column width), in the order of layout 4.
@@ -111,7 +110,7 @@ class ContactRow:
             self.resident_no,
             self.case_no,
             ContactChannel(self.channel).label,
-            ContactParty(self.party).label,
+            PARTY_FILE_WORDS[self.party],
             self.outcome,
             self.promised_on,
             self.promised_amount,

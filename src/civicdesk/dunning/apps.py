@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+
+
+class DunningConfig(AppConfig):
+    name = "civicdesk.dunning"
+    label = "dunning"
+    verbose_name = "納付案内センター（催告）"
+
+    def ready(self) -> None:
+        # Plug into receivables: promise checks and paid-in-full drop-outs after a payments
+        # import, and contacts for the contacts export (layout 4).
+        from civicdesk.dunning import export, hooks
+
+        hooks.connect()
+        export.connect()

@@ -1,0 +1,1 @@
+"""Forms of the dunning center, one module per subdomain."""

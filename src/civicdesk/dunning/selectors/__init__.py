@@ -1,0 +1,1 @@
+"""Read queries of the dunning center, one module per subdomain."""

@@ -1,0 +1,1 @@
+"""State changes of the dunning center, one module per subdomain."""

@@ -1,0 +1,16 @@
+"""The dunning center's pages; each subdomain keeps its own URL module."""
+
+from django.urls import include, path
+
+from civicdesk.dunning.urls import campaigns, cases, handovers, inbound, live, queue
+
+app_name = "dunning"
+
+urlpatterns = [
+    path("campaigns/", include(campaigns.urlpatterns)),
+    path("", include(queue.urlpatterns)),
+    path("", include(cases.urlpatterns)),
+    path("", include(handovers.urlpatterns)),
+    path("inbound/", include(inbound.urlpatterns)),
+    path("live/", include(live.urlpatterns)),
+]

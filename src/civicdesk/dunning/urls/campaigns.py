@@ -1,0 +1,3 @@
+"""URLs: campaigns."""
+
+urlpatterns: list = []

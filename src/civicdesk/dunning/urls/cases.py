@@ -1,0 +1,3 @@
+"""URLs: cases."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs: handovers."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs: inbound."""
+
+urlpatterns: list = []

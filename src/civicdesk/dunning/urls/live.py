@@ -1,0 +1,3 @@
+"""URLs: live."""
+
+urlpatterns: list = []

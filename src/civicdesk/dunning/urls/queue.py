@@ -1,0 +1,3 @@
+"""URLs: queue."""
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Pages of the dunning center, one module per subdomain (thin: parse, call, render)."""

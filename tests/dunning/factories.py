@@ -1,0 +1,58 @@
+"""Campaigns, work items and contacts as the dunning services leave them."""
+
+import datetime as dt
+
+import factory
+from django.utils import timezone
+
+from civicdesk.dunning.choices import CampaignChannel, ContactChannel, ContactOutcome, ContactParty
+from civicdesk.dunning.models import Campaign, Contact, ContactAccount, WorkItem
+from tests.factories import MunicipalityFactory
+from tests.registry.factories import ObligorFactory
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Campaign
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    name = factory.Sequence(lambda n: f"架電計画{n}")
+    channel = CampaignChannel.CALL
+    starts_on = dt.date(2025, 4, 1)
+    ends_on = dt.date(2026, 3, 31)
+    conditions = factory.LazyFunction(lambda: {"revenue_types": ["nhi"]})
+
+
+class WorkItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WorkItem
+
+    campaign = factory.SubFactory(CampaignFactory)
+    obligor = factory.SubFactory(
+        ObligorFactory, municipality=factory.SelfAttribute("..campaign.municipality")
+    )
+    revenue_types = factory.LazyFunction(lambda: ["nhi"])
+    unpaid_total = 10_000
+    priority = 0
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    """A contact row only: use dunning.services.contacts.record_contact to test behaviour."""
+
+    class Meta:
+        model = Contact
+
+    obligor = factory.SubFactory(ObligorFactory)
+    channel = ContactChannel.OUTBOUND_CALL
+    party = ContactParty.SELF
+    outcome = ContactOutcome.WILL_PAY
+    at = factory.LazyFunction(timezone.now)
+    paces = True
+
+
+def cover(contact: Contact, *accounts) -> Contact:
+    """Attach covered accounts to a factory-made contact."""
+    ContactAccount.objects.bulk_create(
+        ContactAccount(contact=contact, account=a, revenue_type=a.revenue_type) for a in accounts
+    )
+    return contact

@@ -45,6 +45,9 @@ DEMO_IMPORTER = "staff"
 # username, role, team, display name
 DEMO_USERS = [
     ("operator", Role.OPERATOR, "国保チーム", "架電 太郎"),
+    # A second operator of the same team: two browsers work one campaign side by side.
+    ("operator2", Role.OPERATOR, "国保チーム", "架電 花子"),
+    ("operator_tax", Role.OPERATOR, "税チーム", "架電 三郎"),
     ("visitor", Role.VISITOR, "税チーム", "訪問 花子"),
     ("supervisor", Role.SUPERVISOR, None, "責任 一郎"),
     ("staff", Role.STAFF, None, "区役 職子"),
@@ -240,6 +243,21 @@ def load_demo_data(
     return load
 
 
+def create_demo_campaigns(*, municipality: Municipality, today: date | None = None) -> list:
+    """The demo supervisor plans one call campaign per team (skipped when they exist)."""
+    from django.utils import timezone
+
+    from civicdesk.dunning.demo import create_demo_campaigns as create
+
+    supervisor = User.objects.get(username="supervisor")
+    with transaction.atomic():
+        return create(
+            acting_user=supervisor,
+            municipality=municipality,
+            today=today or timezone.localdate(),
+        )
+
+
 def remove_demo_data(*, acting_user, municipality: Municipality) -> int:
     """Delete the municipality's obligors with their accounts, installments, payments, phones
     and households (``--rebuild``). Returns the number of obligors removed."""
@@ -265,8 +283,11 @@ def remove_demo_data(*, acting_user, municipality: Municipality) -> int:
         (Obligor, of_municipality),
         (Household, of_municipality),
     )
+    from civicdesk.dunning.demo import remove_demo_dunning
+
     with transaction.atomic():
         count = demo_obligor_count(municipality)
+        remove_demo_dunning(municipality.pk)
         with connection.cursor() as cursor:
             for model, condition in deletions:
                 cursor.execute(

@@ -80,6 +80,7 @@ class Command(BaseCommand):
                 f"デモデータは読み込み済みです（納付義務者 {loaded:,} 人）。"
                 "作り直すには --rebuild を指定してください。"
             )
+            self._campaigns(municipality)
             return
         self.stdout.write(
             f"デモデータを作成しています（納付義務者 {obligors:,} 人、乱数の種 {options['seed']}）…"
@@ -97,6 +98,13 @@ class Command(BaseCommand):
         except demo.DemoDataError as error:
             raise CommandError(str(error), returncode=2) from None
         self._summary(load)
+        self._campaigns(municipality)
+
+    def _campaigns(self, municipality) -> None:
+        for campaign in demo.create_demo_campaigns(municipality=municipality):
+            self.stdout.write(
+                f"催告計画「{campaign.name}」を作成しました（対象 {campaign.items.count():,} 人）。"
+            )
 
     def _progress(self):
         labels = {"receivables": "滞納データ（期別）", "household": "世帯員"}

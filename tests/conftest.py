@@ -11,6 +11,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from tests.factories import MunicipalityFactory, TeamFactory, UserFactory
 
 PASSWORD = "correct-horse-battery-42"
+# "This field is required." in Japanese as the screens show it: Django REST framework's
+# catalogue comes before Django's own in INSTALLED_APPS and words it this way.
+REQUIRED_MESSAGE = "この項目は必須です。"
 
 # In CI nothing may be skipped for want of a tool: a missing Chromium or PostgreSQL fails.
 REQUIRE_ALL = os.environ.get("CIVICDESK_REQUIRE_ALL") == "1"

@@ -12,6 +12,7 @@ EVERYONE = set(ROLES)
 
 # url name -> roles that get 200; every other signed-in role gets 403 (or the admin's
 # redirect to its login), and anonymous visitors are sent to the login page.
+CASE_WORKERS = {"operator", "visitor", "supervisor"}
 MATRIX = {
     "core:home": EVERYONE,
     "core:calendar": EVERYONE,
@@ -19,7 +20,35 @@ MATRIX = {
     "registry:search": {"operator", "visitor", "supervisor", "staff"},
     "receivables:imports": {"staff"},
     "admin:index": {"admin"},
+    "dunning:campaigns": EVERYONE - {"admin"},
+    "dunning:campaign_new": {"supervisor"},
+    "dunning:work": CASE_WORKERS,
+    "dunning:no_effect": {"supervisor", "staff"},
+    "dunning:hand_overs": CASE_WORKERS | {"staff"},
+    "dunning:staff_requests": {"supervisor", "staff"},
+    "dunning:staff_requests_export": {"supervisor", "staff"},
+    "dunning:inbound": {"operator", "supervisor"},
+    "dunning:inbound_pops": {"operator", "supervisor"},
+    "dunning:live": {"supervisor", "staff"},
+    "dunning:live_panel": {"supervisor", "staff"},
 }
+# Pages that are parts of others (htmx panels, the export form): not in the menu.
+NOT_IN_NAVIGATION = {
+    "dunning:campaign_new",
+    "dunning:staff_requests_export",
+    "dunning:inbound_pops",
+    "dunning:live_panel",
+}
+# POST-only actions without a parameter: allowed roles get past the permission check (any
+# answer but 403), others get 403; a GET is refused with 405 for everyone signed in.
+POST_ONLY = {
+    "dunning:work_next": CASE_WORKERS,
+}
+# The machine API authenticates with tokens (tests/dunning/test_inbound_api.py): never a
+# redirect to the sign-in page.
+API = {"api-calls-inbound"}
+# The OpenAPI schema: every signed-in user; DRF answers 403 (not a redirect) to anyone else.
+SCHEMA = "api-schema"
 PUBLIC = {"core:healthz"}
 SIGN_IN_FLOW = {"accounts:login", "accounts:verify", "accounts:enrol", "accounts:logout"}
 
@@ -37,7 +66,8 @@ def named_urls(resolver=None, namespace=""):
 
 
 def test_every_named_url_is_in_the_matrix():
-    unknown = set(named_urls()) - set(MATRIX) - PUBLIC - SIGN_IN_FLOW
+    known = set(MATRIX) | set(POST_ONLY) | API | {SCHEMA} | PUBLIC | SIGN_IN_FLOW
+    unknown = set(named_urls()) - known
     assert not unknown, f"add these views to the permission matrix: {sorted(unknown)}"
 
 
@@ -71,4 +101,37 @@ def test_navigation_shows_only_what_the_role_may_open(client, users_by_role, rol
     sign_in(client, users_by_role[role])
     nav = client.get(reverse("core:home")).context["shell_nav"]
     shown = {item.url_name for item in nav}
-    assert shown == {name for name, allowed in MATRIX.items() if role in allowed}
+    expected = {
+        name
+        for name, allowed in MATRIX.items()
+        if role in allowed and name not in NOT_IN_NAVIGATION
+    }
+    assert shown == expected
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("url_name", sorted(POST_ONLY))
+def test_post_only_actions(client, users_by_role, url_name, role):
+    assert client.post(reverse(url_name)).status_code == 302  # anonymous: to sign-in
+    sign_in(client, users_by_role[role])
+    status = client.post(reverse(url_name)).status_code
+    if role in POST_ONLY[url_name]:
+        assert status != 403
+        assert client.get(reverse(url_name)).status_code == 405
+    else:
+        assert status == 403
+
+
+@pytest.mark.parametrize("url_name", sorted(API))
+def test_the_machine_api_never_sends_machines_to_the_sign_in_page(client, url_name):
+    response = client.post(reverse(url_name), {}, content_type="application/json")
+    assert response.status_code in (401, 503)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_api_schema_is_for_signed_in_users(client, users_by_role, role):
+    assert client.get(reverse(SCHEMA)).status_code == 403
+    sign_in(client, users_by_role[role])
+    response = client.get(reverse(SCHEMA))
+    assert response.status_code == 200
+    assert b"/api/calls/inbound" in response.content

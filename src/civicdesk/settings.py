@@ -160,6 +160,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "PBX/CTI・SMS 配信結果・基幹システム連携のための API",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # DRF views skip LoginRequiredMiddleware: the schema asks for a signed-in session itself.
+    "SERVE_AUTHENTICATION": ["rest_framework.authentication.SessionAuthentication"],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 
 # Nothing personal reaches the server log: no request bodies, no SQL parameters.

@@ -81,6 +81,13 @@ def test_wednesday_evening_for_calls_only(demo):
     assert not calendar.is_open("visits", at("2025-04-09T18:00"))
 
 
+def test_regular_hours_leave_out_the_evening_extension(demo):
+    wednesday = D("2025-04-09")
+    assert calendar.regular_hours("calls", wednesday) == [(T("08:30"), T("17:15"))]
+    assert calendar.regular_hours("calls", D("2025-04-12")) == [(T("09:00"), T("17:00"))]
+    assert calendar.regular_hours("calls", D("2025-04-13")) == []  # Sunday
+
+
 def test_monday_counter_evening_and_shift_to_next_open_day(demo):
     assert calendar.hours("counter", D("2025-04-07")) == [(T("08:30"), T("19:00"))]
     assert calendar.hours("counter", D("2025-04-08")) == [(T("08:30"), T("17:15"))]

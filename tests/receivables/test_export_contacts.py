@@ -162,6 +162,17 @@ EXPECTED_CSV = [
 ]  # fmt: skip
 
 
+@pytest.fixture(autouse=True)
+def _only_the_sources_a_test_registers():
+    """These tests are about the layout: the dunning app's own source is set aside."""
+    installed = contact_sources()
+    for registered in installed:
+        unregister_contact_source(registered)
+    yield
+    for registered in installed:
+        register_contact_source(registered)
+
+
 @pytest.fixture
 def source():
     """Registers FIXTURE as the contact source (what dunning will do) and remembers calls."""
@@ -392,7 +403,7 @@ def test_a_failing_rename_registers_nothing(source, exporter, tmp_path, monkeypa
     def broken(temporary, out):
         raise OSError("disk full")
 
-    monkeypatch.setattr(contacts, "_publish", broken)
+    monkeypatch.setattr(contacts, "publish_file", broken)
     with pytest.raises(OSError, match="disk full"):
         export(exporter, tmp_path)
     assert list(tmp_path.iterdir()) == []
@@ -433,7 +444,7 @@ def test_the_export_is_in_the_access_log_with_its_columns_and_reason(source, exp
 
 
 def test_without_a_source_the_file_has_only_the_header_and_is_still_registered(exporter, tmp_path):
-    assert contact_sources() == ()  # dunning has not plugged in yet
+    assert contact_sources() == ()  # no app has plugged in (the fixture below)
     result = export(exporter, tmp_path)
     assert read_cp932_csv(result.path) == [HEADER]
     assert result.count == 0

@@ -11,7 +11,7 @@ from django_tasks import default_task_backend
 from civicdesk.privacy.models import AccessAction, AccessLogEntry
 from civicdesk.receivables.models import ImportRun, ImportStatus
 from civicdesk.receivables.tasks import execute_import_run
-from tests.conftest import sign_in
+from tests.conftest import REQUIRED_MESSAGE, sign_in
 from tests.factories import MunicipalityFactory
 
 pytestmark = pytest.mark.django_db
@@ -105,7 +105,7 @@ def test_upload_without_a_file_shows_a_japanese_error_and_saves_nothing(client, 
     sign_in(client, staff)
     response = client.post("/receivables/imports/", {"kind": "receivables", "encoding": ""})
     assert response.status_code == 200
-    assert "このフィールドは必須です。" in response.content.decode()
+    assert REQUIRED_MESSAGE in response.content.decode()
     assert not ImportRun.objects.exists()
     assert default_task_backend.results == []
 
@@ -113,7 +113,8 @@ def test_upload_without_a_file_shows_a_japanese_error_and_saves_nothing(client, 
 def test_an_empty_file_is_refused_at_upload(client, staff):
     sign_in(client, staff)
     response = upload(client, file=SimpleUploadedFile("empty.csv", b""))
-    assert "空です" in response.content.decode()
+    # "The submitted file is empty." (DRF's catalogue: 添付ファイルの中身が空でした。)
+    assert "空で" in response.content.decode()
     assert not ImportRun.objects.exists()
 
 

@@ -12,7 +12,7 @@ from civicdesk.registry.selectors import (
     resolve_kind,
     search_obligors,
 )
-from tests.conftest import sign_in
+from tests.conftest import REQUIRED_MESSAGE, sign_in
 from tests.factories import MunicipalityFactory, TeamFactory, UserFactory
 from tests.registry.factories import AccountFactory, ObligorFactory, PhoneFactory
 
@@ -263,7 +263,7 @@ def test_search_text_never_travels_in_the_url(client, operator, yamada):
 def test_empty_query_is_a_form_error_in_japanese(client, operator):
     sign_in(client, operator)
     page = client.post("/obligors/", {"query": "   ", "kind": "auto"}).content.decode()
-    assert "このフィールドは必須です。" in page or "検索語を入力してください。" in page
+    assert REQUIRED_MESSAGE in page or "検索語を入力してください。" in page
     assert not AccessLogEntry.objects.filter(action=AccessAction.SEARCH).exists()
 
 

@@ -21,16 +21,16 @@ _CONTACT_WORK = [
     "dunning.view_contact",
     "dunning.add_contact",
     "dunning.add_handover",
-    "dunning.view_inboundcall",
 ]
 
 # Patterns are "app_label.codename" with shell wildcards.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.OPERATOR: ["core.view_*", *_CONTACT_WORK],
+    Role.OPERATOR: ["core.view_*", *_CONTACT_WORK, "dunning.view_inboundcall"],
     Role.VISITOR: ["core.view_*", *_CONTACT_WORK],
     Role.SUPERVISOR: [
         "core.view_*",
         *_CONTACT_WORK,
+        "dunning.view_inboundcall",
         "dunning.*_campaign",
         "dunning.view_workitem",
         "dunning.view_handover",
@@ -79,7 +79,6 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "axes.delete_*",
         "otp_totp.view_totpdevice",
         "otp_totp.delete_totpdevice",
-        "dunning.view_campaign",
     ],
 }
 

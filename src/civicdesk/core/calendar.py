@@ -59,6 +59,7 @@ __all__ = [
     "is_open",
     "next_open",
     "open_days",
+    "regular_hours",
     "service_value",
     "snapshot",
     "snapshots",
@@ -136,6 +137,13 @@ class Snapshot:
 
     def days(self) -> list[DayInfo]:
         return [self.day(day) for day in _date_range(self.start, self.end)]
+
+    def regular_hours(self, day: dt.date) -> list[Interval]:
+        """The day's hours without evening extensions (what counts as 夜間 starts after them)."""
+        if not self.start <= day <= self.end:
+            raise ValueError(f"{day} is outside the loaded range {self.start}..{self.end}")
+        base = self._base(day)
+        return list(base.hours) if base.open else []
 
     def is_open(self, local: dt.datetime) -> bool:
         return _contains(self.day(local.date()).hours, local.time())
@@ -303,6 +311,11 @@ def day_info(service, day: dt.date, *, municipality=None) -> DayInfo:
 
 def hours(service, day: dt.date, *, municipality=None) -> list[Interval]:
     return day_info(service, day, municipality=municipality).hours
+
+
+def regular_hours(service, day: dt.date, *, municipality=None) -> list[Interval]:
+    """The day's hours before any evening extension (empty on a closed day)."""
+    return snapshot(service, day, day, municipality=municipality).regular_hours(day)
 
 
 def is_open(service, at: dt.datetime, *, municipality=None) -> bool:

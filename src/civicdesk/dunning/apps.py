@@ -10,6 +10,8 @@ class DunningConfig(AppConfig):
         # Plug into receivables: promise checks and paid-in-full drop-outs after a payments
         # import, and contacts for the contacts export (layout 4).
         from civicdesk.dunning import export, hooks
+        from civicdesk.dunning.selectors import queue
 
         hooks.connect()
         export.connect()
+        queue.connect_calendar_cache()

@@ -100,6 +100,16 @@ NOT_REACHED_OUTCOMES = frozenset(
 )
 
 
+# outcome → {"minutes": N, "other_time_of_day": bool}: when a call nobody answered is tried
+# again. A campaign's retry_rules override per outcome; "other time of day" moves the retry to
+# another band of the day (dunning.services.queue.retry_at).
+DEFAULT_RETRY_RULES = {
+    ContactOutcome.BUSY.value: {"minutes": 5, "other_time_of_day": False},
+    ContactOutcome.NO_ANSWER.value: {"minutes": 60, "other_time_of_day": True},
+    ContactOutcome.VOICEMAIL.value: {"minutes": 120, "other_time_of_day": True},
+}
+
+
 class HandOverReason(models.TextChoices):
     INSTALLMENT_CONSULTATION = "installment_consultation", "分納相談"
     HARDSHIP = "hardship", "納付困難"

@@ -97,6 +97,8 @@ def remove_demo_dunning(municipality_id: int) -> None:
         f"DELETE FROM {contact} WHERE obligor_id IN "
         f"(SELECT id FROM {obligor} WHERE municipality_id = %s)",
         f"DELETE FROM {item} WHERE {of_campaigns}",
+        f"DELETE FROM {Campaign.teams.through._meta.db_table} WHERE {of_campaigns}",
+        f"DELETE FROM {Campaign.operators.through._meta.db_table} WHERE {of_campaigns}",
         f"DELETE FROM {campaign} WHERE municipality_id = %s",
     ]
     with connection.cursor() as cursor:

@@ -61,7 +61,7 @@ class Campaign(models.Model):
         "同一人への催告間隔（日）", default=3
     )
     # outcome → {"minutes": N, "other_time_of_day": bool}; empty: the defaults
-    # (dunning.services.queue.DEFAULT_RETRY_RULES).
+    # (dunning.choices.DEFAULT_RETRY_RULES).
     retry_rules = models.JSONField("再架電ルール", default=dict, blank=True)
     script = models.TextField("トークスクリプト", blank=True)
     teams = models.ManyToManyField(

@@ -6,8 +6,11 @@ own flow: the register row and its access-log entry are written in one transacti
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 from collections.abc import Iterable
+from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
@@ -76,3 +79,25 @@ def record_export(
             reason=reason,
         )
     return record
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def publish_file(temporary: Path, out: Path) -> None:
+    """Give a finished export file its name, never replacing an existing file."""
+    # A hard link fails if ``out`` appeared meanwhile (another export), where a rename would
+    # silently replace it. Some file systems (SMB shares) have no hard links: rename there.
+    try:
+        os.link(temporary, out)
+    except FileExistsError:
+        raise ExportError(f"出力先のファイルが既にあります（上書きはしません）: {out}") from None
+    except OSError:
+        os.replace(temporary, out)
+    else:
+        temporary.unlink()

@@ -119,6 +119,18 @@ class PhoneStatus(models.TextChoices):
     WRONG_PERSON = "wrong_person", "別人"
 
 
+# A number worth dialling: not known to be dead or someone else's, and a kind a person answers.
+UNUSABLE_PHONE_STATUSES = (PhoneStatus.INVALID, PhoneStatus.WRONG_PERSON)
+CALLABLE_PHONE_KINDS = (PhoneKind.MOBILE, PhoneKind.LANDLINE, PhoneKind.IP)
+
+
+class PhoneQuerySet(models.QuerySet):
+    def usable(self):
+        return self.filter(kind__in=CALLABLE_PHONE_KINDS).exclude(
+            status__in=UNUSABLE_PHONE_STATUSES
+        )
+
+
 class Phone(models.Model):
     obligor = models.ForeignKey(
         Obligor, on_delete=models.CASCADE, related_name="phones", verbose_name="納付義務者"
@@ -134,6 +146,8 @@ class Phone(models.Model):
     )
     last_outcome = models.CharField("最終結果", max_length=30, blank=True)
     last_outcome_at = models.DateTimeField("最終結果日時", null=True, blank=True)
+
+    objects = PhoneQuerySet.as_manager()
 
     class Meta:
         verbose_name = "電話番号"

@@ -11,7 +11,6 @@ only then given its name.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
@@ -29,7 +28,13 @@ from civicdesk.core.choices import (
     RevenueType,
 )
 from civicdesk.core.japanese import era_date
-from civicdesk.privacy.exports import ExportError, clean_reason, record_export
+from civicdesk.privacy.exports import (
+    ExportError,
+    clean_reason,
+    file_sha256,
+    publish_file,
+    record_export,
+)
 from civicdesk.privacy.models import ExportRecord
 from civicdesk.receivables.exporters.writers import (
     ENCODING_LABELS,
@@ -213,7 +218,7 @@ def export_contacts(
     try:
         with os.fdopen(descriptor, "wb") as stream:
             count = write(stream)
-        sha256 = _sha256_of(temporary)
+        sha256 = file_sha256(temporary)
         with transaction.atomic():
             record = record_export(
                 acting_user=acting_user,
@@ -227,7 +232,7 @@ def export_contacts(
             )
             # Named inside the transaction: if the file cannot take its name, nothing is
             # registered; if the register cannot be written, the file is removed below.
-            _publish(temporary, out)
+            publish_file(temporary, out)
             published = True
     except BaseException:
         temporary.unlink(missing_ok=True)
@@ -235,24 +240,3 @@ def export_contacts(
             out.unlink(missing_ok=True)
         raise
     return ExportResult(count=count, sha256=sha256, path=out, record=record)
-
-
-def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _publish(temporary: Path, out: Path) -> None:
-    # A hard link fails if ``out`` appeared meanwhile (another export), where a rename would
-    # silently replace it. Some file systems (SMB shares) have no hard links: rename there.
-    try:
-        os.link(temporary, out)
-    except FileExistsError:
-        raise ExportError(f"出力先のファイルが既にあります（上書きはしません）: {out}") from None
-    except OSError:
-        os.replace(temporary, out)
-    else:
-        temporary.unlink()

@@ -1,0 +1,243 @@
+"""Hand-overs to staff (引継ぎ) and requests for staff (納付書再発行等): inbox, detail, new, list,
+the Excel download. Every page that shows personal data writes an access-log entry.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from civicdesk.accounts.services import client_ip
+from civicdesk.dunning.choices import HandOverReason
+from civicdesk.dunning.forms.handovers import (
+    HandOverDecisionForm,
+    HandOverFilterForm,
+    HandOverForm,
+    StaffRequestExportForm,
+    StaffRequestFilterForm,
+)
+from civicdesk.dunning.selectors import handovers as selectors
+from civicdesk.dunning.selectors.inbound import case_url
+from civicdesk.dunning.services import handovers as services
+from civicdesk.privacy.exports import ExportError
+from civicdesk.privacy.models import AccessAction
+from civicdesk.privacy.services import record_access
+from civicdesk.registry.selectors import obligors_for
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for name, messages_ in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, messages_)
+    else:
+        form.add_error(None, error.messages)
+
+
+# --- Hand-overs ------------------------------------------------------------------------------
+
+
+@never_cache
+def hand_overs(request):
+    _require(selectors.may_view_hand_overs(request.user), "引継ぎを閲覧する権限がありません。")
+    form = HandOverFilterForm(request.GET or None)
+    status = form.cleaned_data["status"] if form.is_valid() else None
+    inbox = selectors.hand_over_inbox(request.user, status)
+    form = HandOverFilterForm(initial={"status": inbox.status_filter})
+    if inbox.rows:
+        record_access(
+            acting_user=request.user,
+            action=AccessAction.VIEW,
+            fields=["resident_no", "revenue_type"],
+            reason=f"引継ぎ一覧（{len(inbox.rows)}件）",
+            ip_address=client_ip(request),
+        )
+    context = {
+        "inbox": inbox,
+        "form": form,
+        "may_decide": selectors.may_decide_hand_overs(request.user),
+    }
+    return render(request, "dunning/handovers/list.html", context)
+
+
+@never_cache
+def hand_over(request, pk: int):
+    _require(selectors.may_view_hand_overs(request.user), "引継ぎを閲覧する権限がありません。")
+    item = get_object_or_404(
+        selectors.hand_overs_for(request.user).select_related(
+            "obligor", "contact", "created_by", "handled_by"
+        ),
+        pk=pk,
+    )
+    form = HandOverDecisionForm()
+    if request.method == "POST":
+        _require(
+            selectors.may_decide_hand_overs(request.user),
+            "引継ぎの対応は自治体職員のみ行えます。",
+        )
+        form = HandOverDecisionForm(request.POST)
+        if form.is_valid():
+            action = form.cleaned_data["action"]
+            decide = {
+                "accept": services.accept_hand_over,
+                "complete": services.complete_hand_over,
+                "return": services.return_hand_over,
+            }[action]
+            try:
+                decide(
+                    acting_user=request.user,
+                    hand_over=item,
+                    note=form.cleaned_data["note"],
+                    ip_address=client_ip(request),
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                label = selectors.ACTION_LABELS[action]
+                messages.success(request, f"引継ぎを「{label}」にしました。")
+                return redirect("dunning:hand_over", pk=item.pk)
+    detail = selectors.hand_over_detail(request.user, item)
+    record_access(
+        acting_user=request.user,
+        action=AccessAction.VIEW,
+        obj=item,
+        fields=detail.fields_shown,
+        ip_address=client_ip(request),
+    )
+    return render(request, "dunning/handovers/detail.html", {"detail": detail, "form": form})
+
+
+@never_cache
+def hand_over_new(request, obligor_pk: int):
+    _require(request.user.has_perm(services.ADD_HAND_OVER), "引継ぎを起票する権限がありません。")
+    obligor = get_object_or_404(obligors_for(request.user), pk=obligor_pk)
+    choices = selectors.hand_over_type_choices(request.user, obligor)
+    if request.method == "POST":
+        form = HandOverForm(request.POST, revenue_type_choices=choices)
+        if form.is_valid():
+            try:
+                created = services.create_hand_over(
+                    acting_user=request.user,
+                    obligor=obligor,
+                    reason=form.cleaned_data["reason"],
+                    note=form.cleaned_data["note"],
+                    revenue_types=form.cleaned_data["revenue_types"],
+                    ip_address=client_ip(request),
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+            else:
+                messages.success(request, "引継ぎを起票しました。職員が確認します。")
+                return redirect("dunning:hand_over", pk=created.pk)
+    else:
+        initial = {}
+        if request.GET.get("reason") in HandOverReason.values:
+            initial["reason"] = request.GET["reason"]
+        form = HandOverForm(initial=initial, revenue_type_choices=choices)
+    record_access(
+        acting_user=request.user,
+        action=AccessAction.VIEW,
+        obj=obligor,
+        fields=["resident_no"],
+        reason="引継ぎの起票",
+        ip_address=client_ip(request),
+    )
+    context = {"form": form, "obligor": obligor, "case_url": case_url(obligor.pk)}
+    return render(request, "dunning/handovers/new.html", context)
+
+
+# --- Requests for staff ----------------------------------------------------------------------
+
+
+def _require_requests(user) -> None:
+    _require(selectors.may_view_staff_requests(user), "職員への依頼を閲覧する権限がありません。")
+
+
+@never_cache
+def staff_requests(request):
+    _require_requests(request.user)
+    form = StaffRequestFilterForm(request.GET or None)
+    kind = status = ""
+    if form.is_bound and form.is_valid():
+        kind, status = form.cleaned_data["kind"], form.cleaned_data["status"]
+    elif not form.is_bound:
+        status = "open"
+        form = StaffRequestFilterForm(initial={"status": status})
+    rows = selectors.staff_request_list(request.user, kind or None, status or None)
+    if rows:
+        record_access(
+            acting_user=request.user,
+            action=AccessAction.VIEW,
+            fields=["resident_no", "revenue_type", "case_no"],
+            reason=f"職員への依頼一覧（{len(rows)}件）",
+            ip_address=client_ip(request),
+        )
+    context = {
+        "rows": rows,
+        "form": form,
+        "export_form": StaffRequestExportForm(initial={"kind": kind, "status": status}),
+        "may_decide": request.user.has_perm(selectors.DECIDE_REQUESTS),
+        "may_export": selectors.may_export_staff_requests(request.user),
+    }
+    return render(request, "dunning/handovers/staff_requests.html", context)
+
+
+@never_cache
+def staff_requests_export(request):
+    """GET: the form alone; POST: the xlsx, written to a private folder and streamed."""
+    _require(
+        selectors.may_export_staff_requests(request.user),
+        "職員への依頼を出力する権限がありません。",
+    )
+    form = StaffRequestExportForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        folder = Path(tempfile.mkdtemp(prefix="civicdesk-export-"))
+        name = services.export_file_name()
+        try:
+            result = services.export_staff_requests(
+                acting_user=request.user,
+                reason=form.cleaned_data["reason"],
+                kind=form.cleaned_data["kind"] or None,
+                status=form.cleaned_data["status"] or None,
+                out=folder / name,
+            )
+            # Opened, then removed: the open handle streams it, and no copy stays on disk.
+            stream = result.path.open("rb")
+            os.unlink(result.path)
+        except ExportError as error:
+            form.add_error(None, str(error))
+        else:
+            return FileResponse(stream, as_attachment=True, filename=name, content_type=XLSX)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+    return render(request, "dunning/handovers/staff_requests_export.html", {"form": form})
+
+
+@require_POST
+def staff_request_done(request, pk: int):
+    _require_requests(request.user)
+    item = get_object_or_404(selectors.staff_requests_for(request.user), pk=pk)
+    try:
+        services.complete_staff_request(
+            acting_user=request.user, request=item, ip_address=client_ip(request)
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "依頼を処理済みにしました。")
+    return redirect("dunning:staff_requests")

@@ -1,0 +1,75 @@
+"""The 受電 page: calls the PBX announced pop here; a search finds callers it could not match.
+
+The pops are a partial the page polls every 3 s with htmx; without JavaScript the 更新 link
+reloads the page. The search is POSTed (its text is personal data, kept out of URLs and server
+logs) and logged with its kind and count only.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from civicdesk.accounts.services import client_ip
+from civicdesk.dunning.forms.inbound import InboundSearchForm
+from civicdesk.dunning.selectors import inbound as selectors
+from civicdesk.dunning.services import inbound as services
+from civicdesk.privacy.models import AccessAction
+from civicdesk.privacy.services import record_access
+from civicdesk.registry.selectors import SEARCH_LIMIT, obligors_for, search_obligors
+
+
+def _require_inbound(user) -> None:
+    if not selectors.may_take_inbound_calls(user):
+        raise PermissionDenied("受電の画面はオペレータと業務責任者のみ使えます。")
+
+
+def _pops_context(request) -> dict:
+    pops = selectors.pops_for(request.user)
+    services.record_pops_shown(acting_user=request.user, pops=pops, ip_address=client_ip(request))
+    return {"pops": pops, "pop_minutes": selectors.POP_MINUTES}
+
+
+@never_cache
+def inbound(request):
+    _require_inbound(request.user)
+    form = InboundSearchForm(request.POST if request.method == "POST" else None)
+    result = None
+    if form.is_bound and form.is_valid():
+        result = search_obligors(
+            request.user, form.cleaned_data["query"], form.cleaned_data["kind"]
+        )
+        # The kind and the count only: the query itself stays out of the log.
+        record_access(
+            acting_user=request.user,
+            action=AccessAction.SEARCH,
+            reason=f"受電検索: {result.kind_label}（{result.count}件）",
+            ip_address=client_ip(request),
+        )
+    context = {
+        **_pops_context(request),
+        "form": form,
+        "result": result,
+        "limit": SEARCH_LIMIT,
+        "case_urls": {o.pk: selectors.case_url(o.pk) for o in (result.obligors if result else [])},
+    }
+    return render(request, "dunning/inbound/page.html", context)
+
+
+@never_cache
+def inbound_pops(request):
+    _require_inbound(request.user)
+    return render(request, "dunning/inbound/_pops.html", _pops_context(request))
+
+
+@require_POST
+def inbound_record(request, obligor_pk: int):
+    """受電を記録: a call the PBX did not announce, for the obligor chosen; on to the case."""
+    _require_inbound(request.user)
+    obligor = get_object_or_404(obligors_for(request.user), pk=obligor_pk)
+    call = services.record_inbound_call(
+        acting_user=request.user, obligor=obligor, ip_address=client_ip(request)
+    )
+    return redirect(selectors.case_url(obligor.pk, call.pk))

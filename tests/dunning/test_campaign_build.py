@@ -18,6 +18,7 @@ from civicdesk.dunning.choices import (
 )
 from civicdesk.dunning.models import Campaign, WorkItem
 from civicdesk.dunning.selectors.campaigns import campaign_summary, campaigns_for
+from civicdesk.dunning.services import campaign_items
 from civicdesk.dunning.services import campaigns as services
 from civicdesk.privacy.models import AccessLogEntry
 from civicdesk.receivables.models import Installment
@@ -216,7 +217,7 @@ def test_a_failing_build_leaves_no_campaign_items_or_log(persons, supervisor, mo
     def broken(pairs):  # the items are written, their account links fail
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services, "_link", broken)
+    monkeypatch.setattr(campaign_items, "_link", broken)
     with pytest.raises(RuntimeError):
         create(supervisor)
     assert not Campaign.objects.exists()

@@ -9,6 +9,7 @@ import pytest
 from civicdesk.dunning import hooks as dunning_hooks
 from civicdesk.dunning.choices import CampaignChannel, WorkItemStatus
 from civicdesk.dunning.models import WorkItem
+from civicdesk.dunning.services import campaign_items
 from civicdesk.dunning.services import campaigns as services
 from civicdesk.receivables import hooks
 from civicdesk.receivables.models import ImportStatus, Installment
@@ -47,7 +48,7 @@ def only_campaign_hook():
     """The payments hook with only this part's receiver (the promises part is tested apart)."""
 
     def receiver(*, acting_user, installment_ids, import_run):
-        services.drop_paid_items(
+        campaign_items.drop_paid_items(
             acting_user=acting_user, installment_ids=installment_ids, today=TODAY
         )
 
@@ -115,7 +116,7 @@ def test_a_payments_import_drops_items_paid_in_full_and_refreshes_the_others(
     assert partly.unpaid_total == 12_300
     assert partly.oldest_due_date == partly.newest_due_date == dt.date(2025, 7, 31)
     assert partly.overdue_periods == 1
-    assert partly.priority == services.priority_for(
+    assert partly.priority == campaign_items.priority_for(
         campaign.priority_rule,
         unpaid_total=12_300,
         oldest_due_date=dt.date(2025, 7, 31),
@@ -130,7 +131,7 @@ def test_a_failing_drop_rolls_the_payments_import_back(
     def broken(*args, **kwargs):
         raise RuntimeError("database gone")
 
-    monkeypatch.setattr(services, "_refresh_chunk", broken)
+    monkeypatch.setattr(campaign_items, "_refresh_chunk", broken)
     with pytest.raises(RuntimeError):
         import_rows(
             tmp_path,
@@ -149,7 +150,9 @@ def test_drop_paid_items_handles_more_ids_than_sqlite_allows_in_one_query(campai
     Installment.objects.filter(pk=paid.pk).update(paid=12_300)
     ids = [paid.pk, *range(10_000_000, 10_040_000)]  # 40,001 ids, nearly all unknown
 
-    dropped = services.drop_paid_items(acting_user=supervisor, installment_ids=ids, today=TODAY)
+    dropped = campaign_items.drop_paid_items(
+        acting_user=supervisor, installment_ids=ids, today=TODAY
+    )
 
     assert dropped == 1
     assert item_of(campaign, "1002").status == WorkItemStatus.DROPPED
@@ -158,4 +161,4 @@ def test_drop_paid_items_handles_more_ids_than_sqlite_allows_in_one_query(campai
 
 def test_nothing_touched_writes_nothing(campaign, supervisor, django_assert_max_num_queries):
     with django_assert_max_num_queries(2):
-        assert services.drop_paid_items(acting_user=supervisor, installment_ids=[]) == 0
+        assert campaign_items.drop_paid_items(acting_user=supervisor, installment_ids=[]) == 0

@@ -19,9 +19,9 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError
 from openpyxl import load_workbook
 
+from civicdesk.privacy import exports
 from civicdesk.privacy.exports import ExportError
 from civicdesk.privacy.models import AccessLogEntry, ExportRecord
-from civicdesk.receivables.exporters import contacts
 from civicdesk.receivables.exporters.contacts import (
     ContactRow,
     contact_sources,
@@ -371,7 +371,7 @@ def test_a_failing_register_leaves_no_file(source, exporter, tmp_path, monkeypat
     def broken(**kwargs):
         raise RuntimeError("database unavailable")
 
-    monkeypatch.setattr(contacts, "record_export", broken)
+    monkeypatch.setattr(exports, "record_export", broken)
     with pytest.raises(RuntimeError):
         export(exporter, tmp_path)
     assert list(tmp_path.iterdir()) == []
@@ -380,7 +380,7 @@ def test_a_failing_register_leaves_no_file(source, exporter, tmp_path, monkeypat
 def test_a_register_that_fails_to_commit_takes_the_published_file_back(
     source, exporter, tmp_path, monkeypatch
 ):
-    real_atomic = contacts.transaction.atomic
+    real_atomic = exports.transaction.atomic
 
     calls = []
 
@@ -393,7 +393,7 @@ def test_a_register_that_fails_to_commit_takes_the_published_file_back(
         if outermost:
             raise DatabaseError("commit failed")
 
-    monkeypatch.setattr(contacts.transaction, "atomic", atomic_failing_at_commit)
+    monkeypatch.setattr(exports.transaction, "atomic", atomic_failing_at_commit)
     with pytest.raises(DatabaseError):
         export(exporter, tmp_path)
     assert list(tmp_path.iterdir()) == []
@@ -403,7 +403,7 @@ def test_a_failing_rename_registers_nothing(source, exporter, tmp_path, monkeypa
     def broken(temporary, out):
         raise OSError("disk full")
 
-    monkeypatch.setattr(contacts, "publish_file", broken)
+    monkeypatch.setattr(exports, "publish_file", broken)
     with pytest.raises(OSError, match="disk full"):
         export(exporter, tmp_path)
     assert list(tmp_path.iterdir()) == []

@@ -9,7 +9,9 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterable
+import tempfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
@@ -101,3 +103,72 @@ def publish_file(temporary: Path, out: Path) -> None:
         os.replace(temporary, out)
     else:
         temporary.unlink()
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    count: int
+    sha256: str
+    path: Path
+    record: ExportRecord
+
+
+def checked_out_path(out) -> Path:
+    """The absolute path an export may write to: its folder exists and it does not (an
+    existing file is never overwritten: its hash may already be in the register)."""
+    out = Path(out).absolute()
+    if not out.parent.is_dir():
+        raise ExportError(f"出力先のフォルダがありません: {out.parent}")
+    if out.exists():
+        raise ExportError(f"出力先のファイルが既にあります（上書きはしません）: {out}")
+    return out
+
+
+def write_registered_export(
+    *,
+    acting_user,
+    out: Path,
+    write: Callable,
+    content: str,
+    file_format: str,
+    reason: str,
+    fields: Iterable[str] | Callable[[], Iterable[str]],
+) -> ExportResult:
+    """Write an export file and register it, or leave neither.
+
+    ``write(stream) -> count`` writes the file under a temporary name next to ``out``; the file
+    is hashed and registered (record_export), and only then given its name, inside the
+    register's transaction. ``fields`` may be a callable, for writers that learn while writing
+    which columns they filled.
+    """
+    out = checked_out_path(out)
+    descriptor, temporary_name = tempfile.mkstemp(
+        dir=out.parent, prefix=f".{out.name}.", suffix=".part"
+    )
+    temporary = Path(temporary_name)
+    published = False
+    try:
+        with os.fdopen(descriptor, "wb") as stream:
+            count = write(stream)
+        sha256 = file_sha256(temporary)
+        with transaction.atomic():
+            record = record_export(
+                acting_user=acting_user,
+                content=content,
+                file_name=out.name,
+                file_format=file_format,
+                reason=reason,
+                count=count,
+                sha256=sha256,
+                fields=fields() if callable(fields) else fields,
+            )
+            # Named inside the transaction: if the file cannot take its name, nothing is
+            # registered; if the register cannot be written, the file is removed below.
+            publish_file(temporary, out)
+            published = True
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        if published:
+            out.unlink(missing_ok=True)
+        raise
+    return ExportResult(count=count, sha256=sha256, path=out, record=record)

@@ -9,8 +9,6 @@ CivicDesk: a hand-over only tells staff what the center learnt.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -30,15 +28,14 @@ from civicdesk.dunning.choices import (
 from civicdesk.dunning.models import Contact, HandOver, StaffRequest
 from civicdesk.privacy.exports import (
     ExportError,
+    ExportResult,
+    checked_out_path,
     clean_reason,
-    file_sha256,
-    publish_file,
-    record_export,
+    write_registered_export,
 )
 from civicdesk.privacy.field_policy import allowed_fields
 from civicdesk.privacy.models import AccessAction
 from civicdesk.privacy.services import record_access
-from civicdesk.receivables.exporters.contacts import ExportResult
 from civicdesk.receivables.exporters.writers import write_xlsx
 from civicdesk.receivables.models import Account, Installment
 from civicdesk.registry.models import Obligor
@@ -339,42 +336,18 @@ def export_staff_requests(
         raise ExportError(f"依頼の種類が正しくありません: {kind}")
     if status is not None and status not in StaffRequestStatus.values:
         raise ExportError(f"状態が正しくありません: {status}")
-    out = Path(out).absolute()
-    if not out.parent.is_dir():
-        raise ExportError(f"出力先のフォルダがありません: {out.parent}")
-    if out.exists():
-        raise ExportError(f"出力先のファイルが既にあります（上書きはしません）: {out}")
-
+    out = checked_out_path(out)
     written: set[str] = set()
     rows = _export_rows(acting_user, kind, status, written)
-    descriptor, temporary_name = tempfile.mkstemp(
-        dir=out.parent, prefix=f".{out.name}.", suffix=".part"
+    return write_registered_export(
+        acting_user=acting_user,
+        out=out,
+        write=lambda stream: write_xlsx(rows, HEADERS, stream, SHEET_TITLE, COLUMN_WIDTHS),
+        content=_content(kind, status),
+        file_format="xlsx",
+        reason=reason,
+        fields=lambda: sorted(written),
     )
-    temporary = Path(temporary_name)
-    published = False
-    try:
-        with os.fdopen(descriptor, "wb") as stream:
-            count = write_xlsx(rows, HEADERS, stream, SHEET_TITLE, COLUMN_WIDTHS)
-        sha256 = file_sha256(temporary)
-        with transaction.atomic():
-            record = record_export(
-                acting_user=acting_user,
-                content=_content(kind, status),
-                file_name=out.name,
-                file_format="xlsx",
-                reason=reason,
-                count=count,
-                sha256=sha256,
-                fields=sorted(written),
-            )
-            publish_file(temporary, out)
-            published = True
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        if published:
-            out.unlink(missing_ok=True)
-        raise
-    return ExportResult(count=count, sha256=sha256, path=out, record=record)
 
 
 def _content(kind, status) -> str:

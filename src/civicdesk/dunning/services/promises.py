@@ -152,14 +152,14 @@ def _contact_date(promise: Promise) -> dt.date:
 
 def _follow_up(acting_user, promise: Promise, today: dt.date) -> WorkItem:
     campaign = promise.contact.campaign
-    from civicdesk.dunning.services import campaigns
+    from civicdesk.dunning.services import campaign_items, campaigns
 
     if campaign is None or campaign.status != CampaignStatus.ACTIVE:
         campaign = campaigns.ensure_follow_up_campaign(promise.obligor.municipality)
     accounts = list(promise.accounts.all())
     figures = _figures(accounts, today)
     if figures["oldest_due_date"] is not None:
-        figures["priority"] = campaigns.priority_for(
+        figures["priority"] = campaign_items.priority_for(
             campaign.priority_rule,
             unpaid_total=figures["unpaid_total"],
             oldest_due_date=figures["oldest_due_date"],

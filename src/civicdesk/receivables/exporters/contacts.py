@@ -11,14 +11,11 @@ only then given its name.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.utils import timezone
 
 from civicdesk.core.choices import (
@@ -30,12 +27,11 @@ from civicdesk.core.choices import (
 from civicdesk.core.japanese import era_date
 from civicdesk.privacy.exports import (
     ExportError,
+    ExportResult,
+    checked_out_path,
     clean_reason,
-    file_sha256,
-    publish_file,
-    record_export,
+    write_registered_export,
 )
-from civicdesk.privacy.models import ExportRecord
 from civicdesk.receivables.exporters.writers import (
     ENCODING_LABELS,
     ENCODINGS,
@@ -155,14 +151,6 @@ def contact_rows_for(user, *, start: dt.date, end: dt.date) -> Iterator[ContactR
                 yield row
 
 
-@dataclass(frozen=True)
-class ExportResult:
-    count: int
-    sha256: str
-    path: Path
-    record: ExportRecord
-
-
 def export_contacts(
     *,
     acting_user,
@@ -191,11 +179,7 @@ def export_contacts(
         raise ExportError(f"形式は csv または xlsx を指定してください: {file_format}")
     if file_format == "csv" and encoding not in ENCODINGS:
         raise ExportError(f"文字コードは cp932 または utf-8 を指定してください: {encoding}")
-    out = Path(out).absolute()
-    if not out.parent.is_dir():
-        raise ExportError(f"出力先のフォルダがありません: {out.parent}")
-    if out.exists():
-        raise ExportError(f"出力先のファイルが既にあります（上書きはしません）: {out}")
+    out = checked_out_path(out)
 
     cells = (row.cells() for row in contact_rows_for(acting_user, start=start, end=end))
     if file_format == "csv":
@@ -210,33 +194,12 @@ def export_contacts(
             return write_xlsx(cells, HEADERS, stream, SHEET_TITLE, COLUMN_WIDTHS)
 
     content = f"折衝記録 {era_date(start)}〜{era_date(end)}{content_note}"
-    descriptor, temporary_name = tempfile.mkstemp(
-        dir=out.parent, prefix=f".{out.name}.", suffix=".part"
+    return write_registered_export(
+        acting_user=acting_user,
+        out=out,
+        write=write,
+        content=content,
+        file_format=file_format,
+        reason=reason,
+        fields=FIELDS,
     )
-    temporary = Path(temporary_name)
-    published = False
-    try:
-        with os.fdopen(descriptor, "wb") as stream:
-            count = write(stream)
-        sha256 = file_sha256(temporary)
-        with transaction.atomic():
-            record = record_export(
-                acting_user=acting_user,
-                content=content,
-                file_name=out.name,
-                file_format=file_format,
-                reason=reason,
-                count=count,
-                sha256=sha256,
-                fields=FIELDS,
-            )
-            # Named inside the transaction: if the file cannot take its name, nothing is
-            # registered; if the register cannot be written, the file is removed below.
-            publish_file(temporary, out)
-            published = True
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        if published:
-            out.unlink(missing_ok=True)
-        raise
-    return ExportResult(count=count, sha256=sha256, path=out, record=record)

@@ -14,13 +14,13 @@ writes into empty tables. Both run twice, alternating, and the faster of each co
 work on the machine only ever adds time); ``ratio`` is importer seconds ÷ floor seconds.
 
 ``queue_claim`` (PostgreSQL only: SQLite serialises writers) empties a call campaign of 5,000
-work items with 50 threads, each an operator looping 「次の案件」 → work the case → done (what
+work items with 50 processes, each an operator looping 「次の案件」 → work the case → done (what
 apply_contact does for a reached outcome) until nothing is left; every claim_next_item call is
 timed (wall time, including waiting for the GIL and the database), and items handed out twice
 are counted. Working a case is a random pause of QUEUE_THINK_MS: real operators spend minutes
 on a case, so 50 of them claim a few times a second at most; the pause compresses that a
 hundredfold and still offers ~120 claims a second. The same run without any pause
-(``saturated``) shows the ceiling: 50 threads claiming back to back on two cores, where the
+(``saturated``) shows the ceiling: 50 processes claiming back to back on two cores, where the
 latency is queueing for the CPU. Before both, one operator alone takes QUEUE_SOLO_CLAIMS items
 (``solo_*``): the cost of a claim without contention.
 """
@@ -191,8 +191,10 @@ def bench_queue_claim() -> dict:
 
 
 def _queue_run(users, campaign, now, finish, think: bool) -> dict:
+    """Each operator is a process of its own, as requests are served by several gunicorn
+    workers in production (threads of one process would queue for its single GIL)."""
+    import multiprocessing
     import random
-    import threading
     from collections import Counter
 
     from django.db import connections
@@ -200,15 +202,13 @@ def _queue_run(users, campaign, now, finish, think: bool) -> dict:
     from civicdesk.dunning.models import WorkItem
     from civicdesk.dunning.services.queue import claim_next_item
 
-    handed_out: list[int] = []
-    latencies_ms: list[float] = []
-    errors: list[BaseException] = []
-    guard = threading.Lock()
-    barrier = threading.Barrier(len(users))
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(len(users))
+    results = context.Queue()
 
     def worker(user, seed: int) -> None:
         pause = random.Random(seed)
-        mine, times = [], []
+        mine, times, error = [], [], ""
         try:
             barrier.wait()
             while True:
@@ -223,21 +223,24 @@ def _queue_run(users, campaign, now, finish, think: bool) -> dict:
                     time.sleep(pause.uniform(*QUEUE_THINK_MS) / 1000)
                 finish(item)
         except BaseException as exc:
-            errors.append(exc)
+            error = repr(exc)
         finally:
             connections.close_all()
-            with guard:
-                handed_out.extend(mine)
-                latencies_ms.extend(times)
+            results.put((mine, times, error))
 
-    threads = [threading.Thread(target=worker, args=(user, n)) for n, user in enumerate(users)]
+    connections.close_all()  # never share the parent's connection with the children
+    processes = [context.Process(target=worker, args=(user, n)) for n, user in enumerate(users)]
     start = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    for process in processes:
+        process.start()
+    gathered = [results.get() for _ in processes]
+    for process in processes:
+        process.join()
     seconds = time.perf_counter() - start
+    errors = [error for _mine, _times, error in gathered if error]
     assert not errors, errors
+    handed_out = [pk for mine, _times, _error in gathered for pk in mine]
+    latencies_ms = [ms for _mine, times, _error in gathered for ms in times]
     duplicates = sum(n - 1 for n in Counter(handed_out).values() if n > 1)
     left = WorkItem.objects.filter(campaign=campaign, status="open").count()
     return {

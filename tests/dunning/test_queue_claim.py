@@ -148,7 +148,9 @@ def test_the_claim_runs_a_bounded_number_of_queries(
         item_for(campaign, priority=priority)
     claim_next_item(acting_user=operator, now=NOW)  # warms the calendar cache
     WorkItem.objects.update(lease_owner=None, lease_expires_at=None)
-    with django_assert_max_num_queries(10):
+    # PostgreSQL: BEGIN, user lock, held?, campaigns, two candidate tiers, person lock and
+    # re-check, the lease UPDATE, the item, COMMIT; SQLite needs fewer.
+    with django_assert_max_num_queries(11):
         assert claim_next_item(acting_user=operator, now=NOW) is not None
 
 

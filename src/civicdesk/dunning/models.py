@@ -179,6 +179,12 @@ class WorkItem(models.Model):
                 fields=["campaign", "status", "-priority", "id"], name="dunning_item_queue"
             ),
             models.Index(fields=["status", "callback_at"], name="dunning_item_callback"),
+            # The claim's first tier (callbacks, follow-ups): a few rows among thousands.
+            models.Index(
+                fields=["campaign", "status"],
+                condition=Q(callback_at__isnull=False) | Q(follow_up_of__isnull=False),
+                name="dunning_item_first_tier",
+            ),
             models.Index(fields=["obligor", "lease_expires_at"], name="dunning_item_lease"),
         ]
 

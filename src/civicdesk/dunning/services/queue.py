@@ -115,61 +115,58 @@ def _first_leasable(
     """
     tried: list[int] = []
     while len(tried) < MAX_CANDIDATES:
-        candidates = list(
-            selectors.claim_candidates(
-                condition,
-                callbacks_and_follow_ups=first_tier,
-                exclude=tried,
-                limit=1 if postgres else SQLITE_CANDIDATES,
-                lock=postgres,
-            )
+        candidates = selectors.claim_candidates(
+            condition,
+            callbacks_and_follow_ups=first_tier,
+            exclude=tried,
+            limit=1 if postgres else SQLITE_CANDIDATES,
+            lock=postgres,
         )
         if not candidates:
             return None
-        for candidate in candidates:
-            if _lease(candidate, user, now, postgres=postgres):
-                return candidate
-            tried.append(candidate.pk)
+        for item_id, obligor_id in candidates:
+            if _lease(item_id, obligor_id, user, now, postgres=postgres):
+                return WorkItem.objects.get(pk=item_id)
+            tried.append(item_id)
     return None
 
 
 def _held(user, now: dt.datetime) -> WorkItem | None:
-    sql = (
-        f"SELECT w.* FROM {ITEM_TABLE} w WHERE w.lease_owner_id = %s AND w.lease_expires_at > %s"
-        " AND w.status = %s ORDER BY w.id LIMIT 1"
-    )
-    found = list(WorkItem.objects.raw(sql, [user.pk, _at(now), OPEN]))
-    return found[0] if found else None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT w.id FROM {ITEM_TABLE} w WHERE w.lease_owner_id = %s"
+            " AND w.lease_expires_at > %s AND w.status = %s ORDER BY w.id LIMIT 1",
+            [user.pk, _at(now), OPEN],
+        )
+        row = cursor.fetchone()
+    return WorkItem.objects.get(pk=row[0]) if row else None
 
 
-def _lease(item: WorkItem, user, now: dt.datetime, *, postgres: bool) -> bool:
-    if postgres and not _lock_person(item, now):
+def _lease(item_id: int, obligor_id: int, user, now: dt.datetime, *, postgres: bool) -> bool:
+    """Lease the item if it is still free; the row is re-read by the caller."""
+    if postgres and not _lock_person(item_id, obligor_id, now):
         return False
     expires = now + dt.timedelta(minutes=settings.DUNNING_LEASE_MINUTES)
     updated = _execute(
         f"UPDATE {ITEM_TABLE} SET lease_owner_id = %s, lease_expires_at = %s, updated_at = %s"
         " WHERE id = %s AND status = %s AND (lease_expires_at IS NULL OR lease_expires_at <= %s)",
-        [user.pk, _at(expires), _at(timezone.now()), item.pk, OPEN, _at(now)],
+        [user.pk, _at(expires), _at(timezone.now()), item_id, OPEN, _at(now)],
     )
-    if updated != 1:
-        return False
-    item.lease_owner = user
-    item.lease_expires_at = expires
-    return True
+    return updated == 1
 
 
-def _lock_person(item: WorkItem, now: dt.datetime) -> bool:
+def _lock_person(item_id: int, obligor_id: int, now: dt.datetime) -> bool:
     """Hold the obligor row, then re-check in a new statement, which sees committed leases
     (the candidate query's snapshot may predate another claim's commit)."""
     locked = _execute(
         f"SELECT id FROM {OBLIGOR_TABLE} WHERE id = %s FOR NO KEY UPDATE SKIP LOCKED",
-        [item.obligor_id],
+        [obligor_id],
     )
     if locked != 1:
         return False
     taken = _execute(
         f"SELECT 1 FROM {ITEM_TABLE} WHERE obligor_id = %s AND lease_expires_at > %s AND id <> %s",
-        [item.obligor_id, _at(now), item.pk],
+        [obligor_id, _at(now), item_id],
     )
     return taken == 0
 

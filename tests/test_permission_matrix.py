@@ -29,6 +29,7 @@ MATRIX = {
     "dunning:staff_requests_export": {"supervisor", "staff"},
     "dunning:inbound": {"operator", "supervisor"},
     "dunning:inbound_pops": {"operator", "supervisor"},
+    "dunning:inbound_banner": {"operator", "supervisor"},
     "dunning:live": {"supervisor", "staff"},
     "dunning:live_panel": {"supervisor", "staff"},
 }
@@ -37,6 +38,7 @@ NOT_IN_NAVIGATION = {
     "dunning:campaign_new",
     "dunning:staff_requests_export",
     "dunning:inbound_pops",
+    "dunning:inbound_banner",
     "dunning:live_panel",
 }
 # POST-only actions without a parameter: allowed roles get past the permission check (any

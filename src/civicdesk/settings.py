@@ -75,6 +75,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "civicdesk.core.context_processors.shell",
+                "civicdesk.dunning.context_processors.shell",
             ],
         },
     }

@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from civicdesk.dunning.models import InboundCall
@@ -20,11 +20,7 @@ NUMBER = "03-3647-9111"
 
 
 def expected_case_link(obligor_pk, call_pk):
-    """Helper C's case screen with the call; None while that URL does not exist yet."""
-    try:
-        return reverse("dunning:case", args=[obligor_pk]) + f"?inbound={call_pk}"
-    except NoReverseMatch:
-        return None
+    return reverse("dunning:case", args=[obligor_pk]) + f"?inbound={call_pk}"
 
 
 @pytest.fixture
@@ -178,3 +174,50 @@ def test_who_may_open_the_inbound_page(client, users_by_role, role, status):
     sign_in(client, users_by_role[role])
     assert client.get(reverse("dunning:inbound")).status_code == status
     assert client.get(reverse("dunning:inbound_pops")).status_code == status
+
+
+# --- The banner on every page ----------------------------------------------------------------
+
+
+def test_every_page_of_an_operator_asks_for_waiting_calls_but_the_inbound_page(
+    client, operator, callers
+):
+    sign_in(client, operator)
+    banner = reverse("dunning:inbound_banner")
+    assert banner in client.get(reverse("core:home")).content.decode()
+    assert banner in client.get(reverse("dunning:case", args=[callers["nhi"].pk])).content.decode()
+    assert banner not in client.get(reverse("dunning:inbound")).content.decode()
+
+
+def test_roles_without_the_inbound_page_get_no_banner(client, visitor, staff):
+    for user in (visitor, staff):
+        client.logout()
+        sign_in(client, user)
+        assert reverse("dunning:inbound_banner") not in client.get("/").content.decode()
+
+
+def test_the_banner_counts_the_users_waiting_calls_and_names_nobody(
+    client, operator, outsider, municipality, callers
+):
+    now = timezone.now()
+    mine = announce_inbound_call(caller=NUMBER, operator_username=operator.username, now=now)
+    anyone = announce_inbound_call(caller="090-0000-1111", now=now)
+    announce_inbound_call(caller=NUMBER, operator_username=outsider.username, now=now)
+    taken = announce_inbound_call(caller=NUMBER, now=now)
+    take_inbound_call(acting_user=operator, call=taken)
+    old = announce_inbound_call(caller=NUMBER, now=now - dt.timedelta(minutes=30))
+    expected = InboundCall.objects.filter(
+        pk__in=[mine.pk, anyone.pk, taken.pk, old.pk],
+        taken_by__isnull=True,
+        received_at__gt=now - dt.timedelta(minutes=10),
+    ).count()
+    assert expected == 2
+    sign_in(client, operator)
+    page = client.get(reverse("dunning:inbound_banner")).content.decode()
+    assert f"未対応 {expected} 件" in page
+    assert "国保" not in page and "住民" not in page and NUMBER not in page
+
+
+def test_without_waiting_calls_the_banner_is_empty(client, operator):
+    sign_in(client, operator)
+    assert client.get(reverse("dunning:inbound_banner")).content.decode().strip() == ""

@@ -33,6 +33,20 @@ def calls_for(user) -> QuerySet[InboundCall]:
     )
 
 
+def waiting_call_count(user, now: dt.datetime | None = None) -> int:
+    """Untaken calls of the last POP_MINUTES for the user: the shell's banner (no personal data)."""
+    now = now or timezone.now()
+    return (
+        calls_for(user)
+        .filter(
+            received_at__gt=now - dt.timedelta(minutes=POP_MINUTES),
+            received_at__lte=now,
+            taken_by__isnull=True,
+        )
+        .count()
+    )
+
+
 def case_url(obligor_id: int, call_id: int | None = None) -> str:
     """The operator's case screen, with the call that led there."""
     url = reverse("dunning:case", args=[obligor_id])

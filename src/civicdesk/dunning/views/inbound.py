@@ -64,6 +64,14 @@ def inbound_pops(request):
     return render(request, "dunning/inbound/_pops.html", _pops_context(request))
 
 
+@never_cache
+def inbound_banner(request):
+    """The shell's 「着信あり」 line on every page (htmx, every 5 s): a count, a link, no names."""
+    _require_inbound(request.user)
+    context = {"count": selectors.waiting_call_count(request.user)}
+    return render(request, "dunning/inbound/_banner.html", context)
+
+
 @require_POST
 def inbound_record(request, obligor_pk: int):
     """受電を記録: a call the PBX did not announce, for the obligor chosen; on to the case."""

@@ -44,12 +44,6 @@ class ServiceToday:
         return f"{moment.month}月{moment.day}日（{weekday}）{calendar.format_time(moment.time())}"
 
 
-def _municipality_of(user) -> Municipality | None:
-    if getattr(user, "municipality_id", None):
-        return user.municipality
-    return Municipality.objects.default()
-
-
 def _service_order(item: BusinessCalendar) -> int:
     return Service.values.index(item.service)
 
@@ -59,7 +53,7 @@ def today_by_service(user) -> list[ServiceToday]:
 
     A fixed number of queries: the calendars and their rules are loaded once for a month.
     """
-    municipality = _municipality_of(user)
+    municipality = Municipality.objects.for_user(user)
     if municipality is None:
         return []
     calendars = sorted(
@@ -136,7 +130,9 @@ def calendar_month_context(request) -> dict:
     last = _shift_month(first, 1) - dt.timedelta(days=1)
     rows = []
     try:
-        infos = calendar.days(service, first, last, municipality=_municipality_of(request.user))
+        infos = calendar.days(
+            service, first, last, municipality=Municipality.objects.for_user(request.user)
+        )
     except calendar.CalendarNotFound as error:
         notices.append(str(error))
         infos = []

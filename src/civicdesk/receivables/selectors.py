@@ -26,10 +26,7 @@ def may_import(user) -> bool:
 
 def municipality_id_for(user) -> int | None:
     """The user's municipality, or the installation's default one."""
-    if user.municipality_id:
-        return user.municipality_id
-    default = Municipality.objects.default()
-    return default.pk if default else None
+    return Municipality.objects.id_for_user(user)
 
 
 def import_runs_for(user) -> QuerySet[ImportRun]:

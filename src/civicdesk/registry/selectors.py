@@ -72,19 +72,12 @@ def scope_for(user) -> Scope | None:
     else:
         return None
     purpose = "visits" if user.role == Role.VISITOR else "calls"
-    return Scope(_municipality_id(user), types, purpose, all_types)
+    return Scope(Municipality.objects.id_for_user(user), types, purpose, all_types)
 
 
 def may_view_obligors(user) -> bool:
     """Whether the role works with obligor data at all (the pages answer 403 otherwise)."""
     return scope_for(user) is not None
-
-
-def _municipality_id(user) -> int | None:
-    if user.municipality_id:
-        return user.municipality_id
-    default = Municipality.objects.default()
-    return default.pk if default else None
 
 
 def _with_account_in(types) -> Exists:

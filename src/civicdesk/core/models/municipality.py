@@ -7,6 +7,18 @@ class MunicipalityQuerySet(models.QuerySet):
         """The municipality this installation serves when only one is configured."""
         return self.order_by("-is_default", "pk").first()
 
+    def for_user(self, user) -> "Municipality | None":
+        """The user's municipality, or the installation's default one."""
+        if getattr(user, "municipality_id", None):
+            return user.municipality
+        return self.default()
+
+    def id_for_user(self, user) -> int | None:
+        if getattr(user, "municipality_id", None):
+            return user.municipality_id
+        default = self.default()
+        return default.pk if default else None
+
 
 class Municipality(models.Model):
     """The client (甲): a city or ward whose work the contractor runs."""

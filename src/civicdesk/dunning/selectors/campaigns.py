@@ -36,13 +36,6 @@ ASSIGNED_ROLES = {Role.OPERATOR, Role.VISITOR}
 ASSIGNABLE_ROLES = (Role.OPERATOR, Role.VISITOR, Role.SUPERVISOR)
 
 
-def _municipality_id(user) -> int | None:
-    if user.municipality_id:
-        return user.municipality_id
-    default = Municipality.objects.default()
-    return default.pk if default else None
-
-
 def may_list_campaigns(user) -> bool:
     return getattr(user, "is_authenticated", False) and user.role in READER_ROLES | ASSIGNED_ROLES
 
@@ -61,7 +54,7 @@ def campaigns_for(user) -> QuerySet[Campaign]:
     """Campaigns the user may see (restrict: filter further, never widen)."""
     if not may_list_campaigns(user):
         return Campaign.objects.none()
-    campaigns = Campaign.objects.filter(municipality_id=_municipality_id(user))
+    campaigns = Campaign.objects.filter(municipality_id=Municipality.objects.id_for_user(user))
     if user.role in READER_ROLES:
         return campaigns
     operators = Campaign.operators.through.objects.filter(campaign_id=OuterRef("pk"))
@@ -247,16 +240,23 @@ def municipality_revenue_types(municipality_id: int | None) -> list[str]:
 
 def revenue_type_choices(user) -> list[tuple[str, str]]:
     labels = dict(RevenueType.choices)
-    return [(code, labels[code]) for code in municipality_revenue_types(_municipality_id(user))]
+    return [
+        (code, labels[code])
+        for code in municipality_revenue_types(Municipality.objects.id_for_user(user))
+    ]
 
 
 def assignable_teams(user) -> QuerySet[Team]:
-    return Team.objects.filter(municipality_id=_municipality_id(user)).order_by("name")
+    return Team.objects.filter(municipality_id=Municipality.objects.id_for_user(user)).order_by(
+        "name"
+    )
 
 
 def assignable_operators(user) -> QuerySet[User]:
     return User.objects.filter(
-        municipality_id=_municipality_id(user), role__in=ASSIGNABLE_ROLES, is_active=True
+        municipality_id=Municipality.objects.id_for_user(user),
+        role__in=ASSIGNABLE_ROLES,
+        is_active=True,
     ).order_by("role", "username")
 
 
@@ -270,7 +270,7 @@ def retry_rule_rows(campaign: Campaign) -> list[tuple[str, dict]]:
 def town_choices(user) -> list[str]:
     """The towns of the municipality's obligors (for the condition's select)."""
     return list(
-        Obligor.objects.filter(municipality_id=_municipality_id(user))
+        Obligor.objects.filter(municipality_id=Municipality.objects.id_for_user(user))
         .exclude(town="")
         .values_list("town", flat=True)
         .distinct()

@@ -66,19 +66,13 @@ class CampaignPreview:
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def municipality_of(user) -> Municipality | None:
-    if getattr(user, "municipality_id", None):
-        return user.municipality
-    return Municipality.objects.default()
-
-
 def _require(user, permission: str, message: str) -> None:
     if not getattr(user, "is_authenticated", False) or not user.has_perm(permission):
         raise PermissionDenied(message)
 
 
 def _require_own(user, campaign: Campaign) -> None:
-    municipality = municipality_of(user)
+    municipality = Municipality.objects.for_user(user)
     if municipality is None or campaign.municipality_id != municipality.pk:
         raise PermissionDenied("この自治体の催告計画ではありません。")
 
@@ -98,7 +92,7 @@ def preview_campaign(
 ) -> CampaignPreview:
     """Counts for the 「件数を確認」 button; writes nothing but the access-log search entry."""
     _require(acting_user, "dunning.add_campaign", "催告計画を作成する権限がありません。")
-    municipality = municipality or municipality_of(acting_user)
+    municipality = municipality or Municipality.objects.for_user(acting_user)
     conditions = _checked_conditions(conditions, municipality)
     today = campaign_items.today_or(today)
     groups = obligor_groups(
@@ -169,7 +163,7 @@ def create_campaign(
     without ``dunning.add_campaign``. The build's counts are on ``campaign.build_result``.
     """
     _require(acting_user, "dunning.add_campaign", "催告計画を作成する権限がありません。")
-    municipality = municipality or municipality_of(acting_user)
+    municipality = municipality or Municipality.objects.for_user(acting_user)
     if municipality is None:
         raise ValidationError("自治体が登録されていません。")
     conditions = _checked_conditions(conditions, municipality)

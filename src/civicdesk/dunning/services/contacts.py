@@ -39,7 +39,7 @@ from civicdesk.dunning.models import Contact, ContactAccount, InboundCall, Promi
 from civicdesk.privacy.models import AccessAction
 from civicdesk.privacy.services import record_access
 from civicdesk.receivables.models import Account
-from civicdesk.registry.models import Phone, PhoneSource, PhoneStatus
+from civicdesk.registry.models import Phone, PhoneSource
 from civicdesk.registry.selectors import scope_for
 
 # Which business calendar says whether a contact of this channel was made at night.
@@ -54,12 +54,6 @@ PACING_CHANNELS = frozenset({ContactChannel.LETTER, ContactChannel.SMS})
 STAFF_REQUEST_OUTCOMES = {
     ContactOutcome.SLIP_REISSUE: StaffRequestKind.SLIP_REISSUE,
     ContactOutcome.ACCOUNT_TRANSFER_FORM: StaffRequestKind.ACCOUNT_TRANSFER_FORM,
-}
-# Phone status learnt from the outcome when no work item is involved (the queue's
-# apply_contact does the same for queue work).
-PHONE_STATUS_BY_OUTCOME = {
-    ContactOutcome.WRONG_NUMBER: PhoneStatus.WRONG_PERSON,
-    ContactOutcome.NOT_IN_SERVICE: PhoneStatus.INVALID,
 }
 INSTALLMENT_NOTE = "分納相談の申出がありました（折衝記録を参照）。"
 
@@ -144,14 +138,17 @@ def record_contact(
         collected = _store_collected_phone(
             acting_user, obligor, checked.new_phone, ip_address=ip_address
         )
-        _update_phone(checked.phone, outcome, now, from_queue=checked.work_item is not None)
         _requests_and_hand_overs(
             acting_user, obligor, contact, checked.accounts, outcome, note, hand_over, ip_address
         )
-        if checked.work_item is not None:
-            from civicdesk.dunning.services.queue import apply_contact
+        from civicdesk.dunning.services import queue
 
-            apply_contact(item=checked.work_item, contact=contact, callback_at=callback_at, now=now)
+        if checked.work_item is not None:  # it notes the phone's outcome as well
+            queue.apply_contact(
+                item=checked.work_item, contact=contact, callback_at=callback_at, now=now
+            )
+        else:
+            queue.note_phone_outcome(contact)
         if inbound_call is not None and inbound_call.taken_by_id is None:
             inbound_call.taken_by = acting_user
             inbound_call.taken_at = now
@@ -438,19 +435,6 @@ def _store_collected_phone(acting_user, obligor, number: str, *, ip_address) -> 
         ip_address=ip_address,
     )
     return phone
-
-
-def _update_phone(phone: Phone | None, outcome: str, now: dt.datetime, *, from_queue: bool) -> None:
-    # Queue work: services.queue.apply_contact updates the phone (and logs a status change).
-    if phone is None or from_queue:
-        return
-    phone.last_outcome = outcome
-    phone.last_outcome_at = now
-    fields = ["last_outcome", "last_outcome_at"]
-    if outcome in PHONE_STATUS_BY_OUTCOME:
-        phone.status = PHONE_STATUS_BY_OUTCOME[outcome]
-        fields.append("status")
-    phone.save(update_fields=fields)
 
 
 def _requests_and_hand_overs(

@@ -40,6 +40,7 @@ RETRY_OUTCOMES = frozenset(
     {ContactOutcome.NO_ANSWER, ContactOutcome.BUSY, ContactOutcome.VOICEMAIL}
 )
 # A dead number or somebody else's: the phone is marked and the next number is tried at once.
+PHONE_CHANNELS = (ContactChannel.OUTBOUND_CALL, ContactChannel.INBOUND_CALL)
 PHONE_STATUS_BY_OUTCOME = {
     ContactOutcome.NOT_IN_SERVICE: PhoneStatus.INVALID,
     ContactOutcome.WRONG_NUMBER: PhoneStatus.WRONG_PERSON,
@@ -231,7 +232,7 @@ def apply_contact(
         item.callback_at = callback_at
         item.callback_owner_id = contact.user_id if callback_at else None
         item.next_attempt_at = None
-        _update_phone(contact)
+        note_phone_outcome(contact)
         if item.status == WorkItemStatus.OPEN and callback_at is None:
             _settle(item, contact, now)
         item.save(update_fields=ITEM_FIELDS_AFTER_CONTACT)
@@ -264,8 +265,10 @@ def _give_up(item: WorkItem, reason: str) -> None:
     item.no_effect_reason = reason
 
 
-def _update_phone(contact: Contact) -> None:
-    if contact.phone_id is None or contact.channel != ContactChannel.OUTBOUND_CALL:
+def note_phone_outcome(contact: Contact) -> None:
+    """The number's last outcome, and its status where the outcome tells it (a status change
+    is logged). The one place that marks phones, for queue work and for any other call."""
+    if contact.phone_id is None or contact.channel not in PHONE_CHANNELS:
         return
     phone = Phone.objects.select_for_update(of=("self",)).get(pk=contact.phone_id)
     phone.last_outcome = contact.outcome

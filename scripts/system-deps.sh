@@ -11,12 +11,18 @@ have_venv() { "${PYTHON:-python3}" -c "import ensurepip, venv" >/dev/null 2>&1; 
 have_postgres() { ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1; }
 have_chromium() { command -v chromium >/dev/null 2>&1; }
 have_cjk_font() { fc-list :lang=ja 2>/dev/null | grep -q . ; }
+# WeasyPrint (letters, visit sheets) loads Pango through ctypes.
+have_pango() { { ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null; } | grep -q "libpangoft2-1.0.so.0" ; }
+have_pdftotext() { command -v pdftotext >/dev/null 2>&1; }
 
 have_venv || missing+=(python3-venv)
+have_pango || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
+have_cjk_font || missing+=(fonts-noto-cjk)
 if [ "$target" = "test" ]; then
   have_postgres || missing+=(postgresql)
   have_chromium || missing+=(chromium)
-  have_cjk_font || missing+=(fonts-noto-cjk)
+  # The tests read printed letters back as text.
+  have_pdftotext || missing+=(poppler-utils)
 fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0

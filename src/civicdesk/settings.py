@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from civicdesk import env
@@ -143,6 +144,10 @@ DUNNING_LEASE_MINUTES = env.integer("CIVICDESK_LEASE_MINUTES", 10, minimum=1)
 DUNNING_CALLBACK_GRACE_MINUTES = env.integer("CIVICDESK_CALLBACK_GRACE_MINUTES", 15, minimum=0)
 DUNNING_PROMISE_MAX_DAYS = env.integer("CIVICDESK_PROMISE_MAX_DAYS", 31, minimum=1)
 DUNNING_PROMISE_GRACE_DAYS = env.integer("CIVICDESK_PROMISE_GRACE_DAYS", 5, minimum=0)
+# Visit lists (ADR 0008): how many people a list takes when the visitor does not say.
+DUNNING_VISIT_LIST_SIZE = env.integer("CIVICDESK_VISIT_LIST_SIZE", 30, minimum=1)
+# PDF layout runs in this many processes (letters); default: the machine's cores, at most 4.
+PDF_WORKERS = env.integer("CIVICDESK_PDF_WORKERS", min(os.cpu_count() or 1, 4), minimum=1)
 # The PBX/CTI's bearer token for POST /api/calls/inbound; unset: the endpoint refuses all.
 PBX_API_TOKEN = env.read("CIVICDESK_PBX_API_TOKEN")
 if PBX_API_TOKEN is not None and len(PBX_API_TOKEN) < 32:

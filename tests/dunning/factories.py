@@ -6,8 +6,15 @@ import factory
 from django.utils import timezone
 
 from civicdesk.dunning.choices import CampaignChannel, ContactChannel, ContactOutcome, ContactParty
-from civicdesk.dunning.models import Campaign, Contact, ContactAccount, WorkItem
-from tests.factories import MunicipalityFactory
+from civicdesk.dunning.models import (
+    Campaign,
+    Contact,
+    ContactAccount,
+    VisitList,
+    VisitStop,
+    WorkItem,
+)
+from tests.factories import MunicipalityFactory, UserFactory
 from tests.registry.factories import ObligorFactory
 
 
@@ -56,3 +63,44 @@ def cover(contact: Contact, *accounts) -> Contact:
         ContactAccount(contact=contact, account=a, revenue_type=a.revenue_type) for a in accounts
     )
     return contact
+
+
+class VisitListFactory(factory.django.DjangoModelFactory):
+    """A visit list row only: use dunning.services.visits.build_visit_list to test behaviour."""
+
+    class Meta:
+        model = VisitList
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    campaign = factory.SubFactory(
+        CampaignFactory,
+        municipality=factory.SelfAttribute("..municipality"),
+        channel=CampaignChannel.VISIT,
+    )
+    visitor = factory.SubFactory(
+        UserFactory, role="visitor", municipality=factory.SelfAttribute("..municipality")
+    )
+    created_by = factory.SelfAttribute("visitor")
+    day = factory.LazyFunction(timezone.localdate)
+
+
+class VisitStopFactory(factory.django.DjangoModelFactory):
+    """A stop whose work item is leased to the list's visitor until the end of the list's day
+    (what build_visit_list does)."""
+
+    class Meta:
+        model = VisitStop
+
+    visit_list = factory.SubFactory(VisitListFactory)
+    work_item = factory.SubFactory(
+        WorkItemFactory,
+        campaign=factory.SelfAttribute("..visit_list.campaign"),
+        lease_owner=factory.SelfAttribute("..visit_list.visitor"),
+        lease_expires_at=factory.LazyAttribute(lambda item: _end_of_day(item.campaign)),
+    )
+    position = factory.Sequence(lambda n: n + 1)
+
+
+def _end_of_day(_campaign) -> dt.datetime:
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    return dt.datetime.combine(tomorrow, dt.time(0), tzinfo=timezone.get_current_timezone())

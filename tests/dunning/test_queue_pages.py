@@ -210,7 +210,7 @@ def test_no_effect_list_shows_reason_attempts_and_logs_the_view(client, staff, c
     before = AccessLogEntry.objects.count()
     html = client.get(reverse("dunning:no_effect")).content.decode()
     assert given_up.obligor.resident_no in html and "江東 花子" in html
-    assert "架電上限に達した（応答なし）" in html and "5 回" in html
+    assert "上限回数に達した（応答なし・不在）" in html and "5 回" in html
     assert "未完了 一郎" not in html
     entry = AccessLogEntry.objects.order_by("-seq").first()
     assert AccessLogEntry.objects.count() == before + 1

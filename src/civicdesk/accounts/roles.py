@@ -26,7 +26,14 @@ _CONTACT_WORK = [
 # Patterns are "app_label.codename" with shell wildcards.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.OPERATOR: ["core.view_*", *_CONTACT_WORK, "dunning.view_inboundcall"],
-    Role.VISITOR: ["core.view_*", *_CONTACT_WORK],
+    Role.VISITOR: [
+        "core.view_*",
+        *_CONTACT_WORK,
+        # A day's visit list (their own) and the results on the tablet.
+        "dunning.view_visitlist",
+        "dunning.add_visitlist",
+        "dunning.add_visitrecord",
+    ],
     Role.SUPERVISOR: [
         "core.view_*",
         *_CONTACT_WORK,
@@ -35,6 +42,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "dunning.view_workitem",
         "dunning.view_handover",
         "dunning.view_staffrequest",
+        "dunning.view_visitlist",
+        "dunning.add_visitlist",
+        "dunning.add_visitrecord",
+        "dunning.view_visitrecord",
+        # Reminder letters: made, printed and printed again by the center.
+        "dunning.view_letterbatch",
+        "dunning.add_letterbatch",
         "accounts.view_user",
         "accounts.view_team",
         "privacy.add_exportrecord",
@@ -57,6 +71,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "dunning.change_handover",
         "dunning.view_staffrequest",
         "dunning.change_staffrequest",
+        "dunning.view_letterbatch",
     ],
     Role.INSPECTOR: [
         "core.view_*",
@@ -67,6 +82,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "privacy.view_exportrecord",
         "receivables.view_importrun",
         "dunning.view_campaign",
+        "dunning.view_letterbatch",
     ],
     Role.ADMIN: [
         "core.*",
@@ -79,6 +95,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "axes.delete_*",
         "otp_totp.view_totpdevice",
         "otp_totp.delete_totpdevice",
+        # The documents visitors leave: no personal data, kept in the admin pages.
+        "dunning.*_leftnoticetemplate",
     ],
 }
 

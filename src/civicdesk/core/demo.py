@@ -29,6 +29,9 @@ from civicdesk.privacy.services import record_access
 
 DEMO_CODE = "131083"
 DEMO_NAME = "江東区（デモ）"
+DEMO_CENTER_NAME = "江東区納付案内センター（デモ）"
+# Exchange 0000 is never assigned: the demo prints no real line on its letters.
+DEMO_CENTER_PHONE = "03-0000-0000"
 
 DEMO_TEAMS = {
     "税チーム": ["resident_tax", "light_vehicle_tax"],
@@ -76,6 +79,10 @@ def build_demo(*, acting_user=None) -> list[DemoLogin]:
         municipality, _ = Municipality.objects.get_or_create(
             code=DEMO_CODE, defaults={"name": DEMO_NAME, "is_default": True}
         )
+        if not municipality.contact_center_phone:
+            municipality.contact_center_name = DEMO_CENTER_NAME
+            municipality.contact_center_phone = DEMO_CENTER_PHONE
+            municipality.save(update_fields=["contact_center_name", "contact_center_phone"])
         teams = {
             name: Team.objects.get_or_create(
                 municipality=municipality, name=name, defaults={"revenue_types": types}

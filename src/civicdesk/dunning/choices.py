@@ -19,11 +19,15 @@ __all__ = [
     "ContactParty",
     "HandOverReason",
     "HandOverStatus",
+    "LetterBatchStatus",
+    "LetterSource",
     "NoEffectReason",
+    "NotResidingEvidence",
     "PriorityRule",
     "PromiseStatus",
     "StaffRequestKind",
     "StaffRequestStatus",
+    "VisitResult",
     "WorkItemStatus",
 ]
 
@@ -63,7 +67,7 @@ class WorkItemStatus(models.TextChoices):
 
 class NoEffectReason(models.TextChoices):
     NO_PHONE = "no_phone", "電話番号不明・使用不可"
-    MAX_ATTEMPTS = "max_attempts", "架電上限に達した（応答なし）"
+    MAX_ATTEMPTS = "max_attempts", "上限回数に達した（応答なし・不在）"
 
 
 class ContactOutcome(models.TextChoices):
@@ -86,6 +90,9 @@ class ContactOutcome(models.TextChoices):
     VOICEMAIL = "voicemail", "留守番電話"
     NOT_IN_SERVICE = "not_in_service", "現在使われていない番号"
     SENT = "sent", "送付・送信"
+    # Visits (訪問): nobody met
+    ABSENT = "absent", "不在（差し置き）"
+    NOT_RESIDING = "not_residing", "居住実態なし"
 
 
 # Outcomes possible when nobody answered; every other outcome needs someone on the line.
@@ -96,8 +103,12 @@ NOT_REACHED_OUTCOMES = frozenset(
         ContactOutcome.VOICEMAIL,
         ContactOutcome.NOT_IN_SERVICE,
         ContactOutcome.SENT,
+        ContactOutcome.ABSENT,
+        ContactOutcome.NOT_RESIDING,
     }
 )
+# Outcomes only a visit can have, and the outcomes a visit may have when nobody was met.
+VISIT_ONLY_OUTCOMES = frozenset({ContactOutcome.ABSENT, ContactOutcome.NOT_RESIDING})
 
 
 # outcome → {"minutes": N, "other_time_of_day": bool}: when a call nobody answered is tried
@@ -107,6 +118,8 @@ DEFAULT_RETRY_RULES = {
     ContactOutcome.BUSY.value: {"minutes": 5, "other_time_of_day": False},
     ContactOutcome.NO_ANSWER.value: {"minutes": 60, "other_time_of_day": True},
     ContactOutcome.VOICEMAIL.value: {"minutes": 120, "other_time_of_day": True},
+    # A visit that found nobody home: not again the same day, and at another time of day.
+    ContactOutcome.ABSENT.value: {"minutes": 3 * 24 * 60, "other_time_of_day": True},
 }
 
 
@@ -143,3 +156,37 @@ class StaffRequestKind(models.TextChoices):
 class StaffRequestStatus(models.TextChoices):
     OPEN = "open", "未処理"
     DONE = "done", "処理済み"
+
+
+class VisitResult(models.TextChoices):
+    """Whom a visit met (seed 000 §8(1)②–⑤); the contact's party and outcome follow from it."""
+
+    MET_SELF = "met_self", "本人に面会"
+    MET_FAMILY = "met_family", "家族に面会"
+    MET_OTHER = "met_other", "その他の人に面会"
+    ABSENT = "absent", "不在（差し置き）"
+    NOT_RESIDING = "not_residing", "居住実態なし"
+
+
+class NotResidingEvidence(models.TextChoices):
+    """What showed that the person does not live there (seed 000 §8(1)⑤)."""
+
+    OTHER_NAMEPLATE = "other_nameplate", "ポスト・表札が別人"
+    SOMEONE_ELSE_LIVES = "someone_else_lives", "別人が居住（同居の事実なし）"
+    NO_BUILDING = "no_building", "建物なし"
+    VACANT = "vacant", "空き家・空室"
+    OTHER = "other", "その他"
+
+
+class LetterSource(models.TextChoices):
+    """Whom a reminder-letter batch is for."""
+
+    CAMPAIGN = "campaign", "催告計画"
+    RESIDENTS = "residents", "宛名番号の指定（個別）"
+
+
+class LetterBatchStatus(models.TextChoices):
+    PENDING = "pending", "作成待ち"
+    RUNNING = "running", "作成中"
+    DONE = "done", "作成済み"
+    FAILED = "failed", "失敗"

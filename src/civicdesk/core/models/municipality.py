@@ -30,6 +30,13 @@ class Municipality(models.Model):
         validators=[RegexValidator(r"^\d{6}$", "6 桁の数字で入力してください。")],
     )
     name = models.CharField("名称", max_length=50)
+    # Printed on reminder letters and visit notices: where residents call back.
+    contact_center_name = models.CharField(
+        "納付案内センターの名称", max_length=100, blank=True, help_text="催告書などに印字します"
+    )
+    contact_center_phone = models.CharField(
+        "納付案内センターの電話番号", max_length=20, blank=True, help_text="例: 03-1234-5678"
+    )
     is_default = models.BooleanField(
         "既定の自治体", default=False, help_text="1 つの導入で 1 自治体を扱う場合に使う自治体"
     )

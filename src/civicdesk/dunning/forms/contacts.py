@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from civicdesk.dunning.choices import (
     NOT_REACHED_OUTCOMES,
+    VISIT_ONLY_OUTCOMES,
     ContactOutcome,
     ContactParty,
     HandOverReason,
@@ -41,7 +42,12 @@ PARTY_KEYS = {
 
 def _outcome_groups() -> list:
     reached = [(v, label) for v, label in ContactOutcome.choices if v not in NOT_REACHED_OUTCOMES]
-    not_reached = [(v, label) for v, label in ContactOutcome.choices if v in NOT_REACHED_OUTCOMES]
+    # The case screen records calls; a visit has its own result page (forms.visits).
+    not_reached = [
+        (v, label)
+        for v, label in ContactOutcome.choices
+        if v in NOT_REACHED_OUTCOMES and v not in VISIT_ONLY_OUTCOMES
+    ]
     return [("接触（本人・家族・その他）", reached), ("不通", not_reached)]
 
 

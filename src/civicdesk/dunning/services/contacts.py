@@ -29,6 +29,7 @@ from civicdesk.core.calendar import TOKYO, CalendarError, Service
 from civicdesk.core.japanese import era_date, format_phone, normalize_phone, phone_kind
 from civicdesk.dunning.choices import (
     NOT_REACHED_OUTCOMES,
+    VISIT_ONLY_OUTCOMES,
     ContactChannel,
     ContactOutcome,
     ContactParty,
@@ -231,9 +232,16 @@ def _check_choices(errors: _Errors, channel, party, outcome) -> None:
         errors.add("outcome", "結果を選んでください。")
     if "party" in errors or "outcome" in errors:
         return
+    if outcome in VISIT_ONLY_OUTCOMES and channel != ContactChannel.VISIT:
+        label = ContactOutcome(outcome).label
+        errors.add("outcome", f"結果: 「{label}」は訪問のときだけ選べます。")
+        return
     not_reached = outcome in NOT_REACHED_OUTCOMES
     if party == ContactParty.NONE and not not_reached:
-        labels = "・".join(str(ContactOutcome(o).label) for o in _ordered(NOT_REACHED_OUTCOMES))
+        possible = NOT_REACHED_OUTCOMES
+        if channel != ContactChannel.VISIT:
+            possible = possible - VISIT_ONLY_OUTCOMES
+        labels = "・".join(str(ContactOutcome(o).label) for o in _ordered(possible))
         errors.add("outcome", f"結果: 相手が不通のときは「{labels}」から選んでください。")
     elif party != ContactParty.NONE and not_reached:
         label = ContactOutcome(outcome).label

@@ -39,6 +39,9 @@ FALLBACK_RETRY_RULE = {"minutes": 60, "other_time_of_day": False}
 RETRY_OUTCOMES = frozenset(
     {ContactOutcome.NO_ANSWER, ContactOutcome.BUSY, ContactOutcome.VOICEMAIL}
 )
+# Nobody answered, and yet nothing more is to be done: a letter or SMS went out; the person
+# does not live there (staff get a hand-over).
+FINAL_OUTCOMES = frozenset({ContactOutcome.SENT, ContactOutcome.NOT_RESIDING})
 # A dead number or somebody else's: the phone is marked and the next number is tried at once.
 PHONE_CHANNELS = (ContactChannel.OUTBOUND_CALL, ContactChannel.INBOUND_CALL)
 PHONE_STATUS_BY_OUTCOME = {
@@ -252,7 +255,7 @@ def _settle(item: WorkItem, contact: Contact, now: dt.datetime) -> None:
         elif limit_reached:
             _give_up(item, NoEffectReason.MAX_ATTEMPTS)
         # else: next_attempt_at stays empty — the next number is tried at once.
-    elif outcome == ContactOutcome.SENT or (contact.reached and outcome not in RETRY_OUTCOMES):
+    elif outcome in FINAL_OUTCOMES or (contact.reached and outcome not in RETRY_OUTCOMES):
         item.status = WorkItemStatus.DONE
     elif limit_reached:
         _give_up(item, NoEffectReason.MAX_ATTEMPTS)

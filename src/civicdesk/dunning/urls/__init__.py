@@ -2,7 +2,17 @@
 
 from django.urls import include, path
 
-from civicdesk.dunning.urls import campaigns, cases, handovers, inbound, live, queue
+from civicdesk.dunning.urls import (
+    campaigns,
+    cases,
+    handovers,
+    inbound,
+    letters,
+    live,
+    queue,
+    visit_results,
+    visits,
+)
 
 app_name = "dunning"
 
@@ -13,4 +23,7 @@ urlpatterns = [
     path("", include(handovers.urlpatterns)),
     path("inbound/", include(inbound.urlpatterns)),
     path("live/", include(live.urlpatterns)),
+    path("visits/", include(visits.urlpatterns)),
+    path("visits/", include(visit_results.urlpatterns)),
+    path("letters/", include(letters.urlpatterns)),
 ]

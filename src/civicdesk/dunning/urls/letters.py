@@ -1,0 +1,3 @@
+"""URLs: letters (issue 5), under dunning/letters/."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs: visit_results (issue 5), under dunning/visits/."""
+
+urlpatterns: list = []

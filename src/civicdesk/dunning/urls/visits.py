@@ -1,0 +1,3 @@
+"""URLs: visits (issue 5), under dunning/visits/."""
+
+urlpatterns: list = []

@@ -13,6 +13,8 @@ EVERYONE = set(ROLES)
 # url name -> roles that get 200; every other signed-in role gets 403 (or the admin's
 # redirect to its login), and anonymous visitors are sent to the login page.
 CASE_WORKERS = {"operator", "visitor", "supervisor"}
+# 「次の案件」 is for calls: visitors work visit campaigns from their day's visit list.
+QUEUE_WORKERS = {"operator", "supervisor"}
 MATRIX = {
     "core:home": EVERYONE,
     "core:calendar": EVERYONE,
@@ -22,7 +24,9 @@ MATRIX = {
     "admin:index": {"admin"},
     "dunning:campaigns": EVERYONE - {"admin"},
     "dunning:campaign_new": {"supervisor"},
-    "dunning:work": CASE_WORKERS,
+    "dunning:work": QUEUE_WORKERS,
+    "dunning:visit_lists": {"visitor", "supervisor"},
+    "dunning:visit_list_new": {"visitor", "supervisor"},
     "dunning:no_effect": {"supervisor", "staff"},
     "dunning:hand_overs": CASE_WORKERS | {"staff"},
     "dunning:staff_requests": {"supervisor", "staff"},
@@ -32,10 +36,12 @@ MATRIX = {
     "dunning:inbound_banner": {"operator", "supervisor"},
     "dunning:live": {"supervisor", "staff"},
     "dunning:live_panel": {"supervisor", "staff"},
+    "dunning:letter_batches": {"supervisor", "staff", "inspector"},
 }
 # Pages that are parts of others (htmx panels, the export form): not in the menu.
 NOT_IN_NAVIGATION = {
     "dunning:campaign_new",
+    "dunning:visit_list_new",
     "dunning:staff_requests_export",
     "dunning:inbound_pops",
     "dunning:inbound_banner",
@@ -44,7 +50,8 @@ NOT_IN_NAVIGATION = {
 # POST-only actions without a parameter: allowed roles get past the permission check (any
 # answer but 403), others get 403; a GET is refused with 405 for everyone signed in.
 POST_ONLY = {
-    "dunning:work_next": CASE_WORKERS,
+    "dunning:work_next": QUEUE_WORKERS,
+    "dunning:letter_batch_new": {"supervisor"},
 }
 # The machine API authenticates with tokens (tests/dunning/test_inbound_api.py): never a
 # redirect to the sign-in page.

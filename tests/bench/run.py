@@ -23,6 +23,12 @@ hundredfold and still offers ~120 claims a second. The same run without any paus
 (``saturated``) shows the ceiling: 50 processes claiming back to back on two cores, where the
 latency is queueing for the CPU. Before both, one operator alone takes QUEUE_SOLO_CLAIMS items
 (``solo_*``): the cost of a claim without contention.
+
+``letters_pdf`` prints a letter campaign of LETTERS_PDF_COUNT people (one revenue type each, a
+few unpaid installments) the way ``civicdesk letters --campaign`` does: targets, one page per
+letter laid out by settings.PDF_WORKERS processes, the PDF and Excel list registered, the
+contacts and work items written. ``seconds`` is the whole call; the target is 60 s on the
+2-core machine (issue 5).
 """
 
 from __future__ import annotations
@@ -47,6 +53,7 @@ QUEUE_WORKERS = 50
 QUEUE_ITEMS = 5000
 QUEUE_SOLO_CLAIMS = 200
 QUEUE_THINK_MS = (200, 600)
+LETTERS_PDF_COUNT = 1000
 
 
 def setup_django(tmp: Path) -> None:
@@ -192,6 +199,84 @@ def bench_queue_claim() -> dict:
         "solo_claims": QUEUE_SOLO_CLAIMS,
         "solo_p50_ms": _percentile(solo_ms, 50),
         "solo_p95_ms": _percentile(solo_ms, 95),
+    }
+
+
+def bench_letters_pdf(tmp: Path) -> dict:
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+
+    from civicdesk.core.models import Municipality
+    from civicdesk.core.services import setup_demo_calendars
+    from civicdesk.dunning.models import Campaign, WorkItem
+    from civicdesk.dunning.services.letters import create_letter_batch
+    from civicdesk.receivables.models import Account, Installment
+    from civicdesk.registry.models import Obligor
+
+    now = datetime(2025, 6, 10, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
+    municipality, _ = Municipality.objects.get_or_create(
+        code="999002",
+        defaults={
+            "name": "ベンチ区",
+            "contact_center_name": "ベンチ区納付案内センター",
+            "contact_center_phone": "03-0000-0000",
+        },
+    )
+    setup_demo_calendars(acting_user=None, municipality=municipality)
+    campaign = Campaign.objects.create(
+        municipality=municipality,
+        name="ベンチ催告書",
+        channel="letter",
+        starts_on=date(2025, 4, 1),
+        ends_on=date(2026, 3, 31),
+    )
+    family, given = "佐藤鈴木高橋田中伊藤渡辺山本中村小林加藤", "太郎花子一郎美咲健太陽子"
+    obligors = Obligor.objects.bulk_create(
+        Obligor(
+            municipality=municipality,
+            resident_no=f"L{n:08d}",
+            name=f"{family[n % 10 * 2 : n % 10 * 2 + 2]} {given[n % 6 * 2 : n % 6 * 2 + 2]}{n}",
+            postal_code=f"135-{n % 9000 + 1000:04d}",
+            address=f"東京都江東区東陽{n % 7 + 1}丁目{n % 30 + 1}番{n % 9 + 1}号",
+            address_extra="ベンチマンション101" if n % 3 == 0 else "",
+        )
+        for n in range(LETTERS_PDF_COUNT)
+    )
+    accounts = Account.objects.bulk_create(
+        Account(municipality=municipality, obligor=o, revenue_type="nhi", case_no=f"LB{n:08d}")
+        for n, o in enumerate(obligors)
+    )
+    Installment.objects.bulk_create(
+        Installment(
+            account=a,
+            fiscal_year=2024,
+            period=str(p),
+            due_date=date(2024, 5 + p, 28),
+            assessed=8_000 + n + p * 100,
+        )
+        for n, a in enumerate(accounts)
+        for p in range(1, 2 + n % 6)
+    )
+    items = WorkItem.objects.bulk_create(
+        WorkItem(campaign=campaign, obligor=o, revenue_types=["nhi"]) for o in obligors
+    )
+    WorkItem.accounts.through.objects.bulk_create(
+        WorkItem.accounts.through(workitem_id=i.pk, account_id=a.pk)
+        for i, a in zip(items, accounts, strict=True)
+    )
+    start = time.perf_counter()
+    batch = create_letter_batch(
+        acting_user=None, campaign=campaign, out_pdf=tmp / "letters.pdf", now=now
+    )
+    seconds = time.perf_counter() - start
+    assert batch.letter_count == batch.page_count == LETTERS_PDF_COUNT, batch
+    return {
+        "letters": batch.letter_count,
+        "seconds": round(seconds, 2),
+        "pages": batch.page_count,
+        "workers": settings.PDF_WORKERS,
+        "pdf_bytes": (tmp / "letters.pdf").stat().st_size,
     }
 
 
@@ -474,6 +559,10 @@ def main() -> int:
             "calendar": bench_calendar,
             "import_receivables": lambda: bench_import_receivables(Path(tmp)),
         }
+        # Figures the issue reads at the top of their key ({"letters": N, "seconds": S}); make
+        # bench runs them on both databases, and the top holds the last run (PostgreSQL, the
+        # production database) with every database's figures under "by_database".
+        top_level = {"letters_pdf": lambda: bench_letters_pdf(Path(tmp))}
         # PostgreSQL-only benches write their figures at the top of their key (no vendor level).
         single = {"queue_claim": bench_queue_claim} if vendor == "postgresql" else {}
         # The queue first: after the import bench, autovacuum works through 380,000 fresh rows
@@ -482,10 +571,19 @@ def main() -> int:
         results = {
             name: {vendor: bench()} for name, bench in benches.items() if args.only in (None, name)
         }
+        latest = {name: bench() for name, bench in top_level.items() if args.only in (None, name)}
     merged = json.loads(out.read_text()) if out.exists() else {}
     for key, by_vendor in results.items():
         merged.setdefault(key, {}).update(by_vendor)
     merged.update(flat)
+    for key, figures in latest.items():
+        previous = merged.get(key, {}).get("by_database", {})
+        merged[key] = {
+            **figures,
+            "database": vendor,
+            "by_database": {**previous, vendor: figures},
+        }
+        results[key] = {vendor: figures}
     results.update(flat)
     merged["machine"] = {"cpus": os.cpu_count(), "python": sys.version.split()[0]}
     out.parent.mkdir(parents=True, exist_ok=True)

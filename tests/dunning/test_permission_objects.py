@@ -4,10 +4,10 @@ of another team (outsider) included. Out-of-scope objects answer 404, like missi
 import pytest
 from django.urls import reverse
 
-from civicdesk.dunning.choices import HandOverReason, StaffRequestKind
-from civicdesk.dunning.models import HandOver, StaffRequest
+from civicdesk.dunning.choices import HandOverReason, LetterSource, StaffRequestKind
+from civicdesk.dunning.models import HandOver, LetterBatch, StaffRequest
 from tests.conftest import sign_in
-from tests.dunning.factories import CampaignFactory
+from tests.dunning.factories import CampaignFactory, VisitStopFactory
 from tests.registry.factories import AccountFactory, InstallmentFactory, ObligorFactory
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +35,13 @@ GET_MATRIX = {
     # The hand-over was written by `operator`: other operators and visitors do not see it.
     "dunning:hand_over": row(302, 200, 404, 404, 200, 200, 403, 403),
     "dunning:hand_over_new": row(302, 200, 404, 200, 200, 403, 403, 403),
+    # The list is `visitor`'s: supervisors see every list, but record only on their own.
+    "dunning:visit_list": row(302, 403, 403, 200, 200, 403, 403, 403),
+    "dunning:visit_list_sheet": row(302, 403, 403, 200, 200, 403, 403, 403),
+    "dunning:visit_stop": row(302, 403, 403, 200, 404, 403, 403, 403),
+    # Counts only for staff and inspectors; the files (tests/dunning/test_letters_pages.py) are
+    # the supervisor's alone.
+    "dunning:letter_batch": row(302, 403, 403, 403, 200, 200, 200, 403),
 }
 # POST-only actions: 403 for roles without the permission, 405 for a GET by anyone allowed.
 POST_MATRIX = {
@@ -42,11 +49,12 @@ POST_MATRIX = {
     "dunning:campaign_status": {"supervisor"},
     "dunning:staff_request_done": {"staff"},
     "dunning:inbound_record": {"operator", "supervisor"},
+    "dunning:visit_list_release": {"visitor", "supervisor"},
 }
 
 
 @pytest.fixture
-def objects(municipality, operator, calendars):
+def objects(municipality, operator, visitor, calendars):
     obligor = ObligorFactory(municipality=municipality)
     account = AccountFactory(obligor=obligor, revenue_type="nhi")
     InstallmentFactory(account=account)
@@ -65,7 +73,21 @@ def objects(municipality, operator, calendars):
         obligor=obligor,
         created_by=operator,
     )
+    stop = VisitStopFactory(
+        visit_list__municipality=municipality,
+        visit_list__visitor=visitor,
+        work_item__obligor=ObligorFactory(municipality=municipality),
+    )
+    AccountFactory(obligor=stop.work_item.obligor, revenue_type="nhi")
+    batch = LetterBatch.objects.create(
+        municipality=municipality, source=LetterSource.CAMPAIGN, campaign=campaign
+    )
     return {
+        "dunning:letter_batch": batch.pk,
+        "dunning:visit_list": stop.visit_list_id,
+        "dunning:visit_list_sheet": stop.visit_list_id,
+        "dunning:visit_list_release": stop.visit_list_id,
+        "dunning:visit_stop": stop.pk,
         "dunning:case": obligor.pk,
         "dunning:campaign_detail": campaign.pk,
         "dunning:campaign_rebuild": campaign.pk,

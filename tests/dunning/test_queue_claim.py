@@ -190,15 +190,21 @@ def test_only_active_campaigns_in_their_period_and_not_letters(operator, campaig
     assert claim_next_item(acting_user=operator, now=NOW) is None
 
 
-def test_visitors_take_visit_items_and_operators_call_items(
-    operator, visitor, municipality, calendars
+def test_visit_items_are_never_taken_from_the_queue_they_go_on_visit_lists(
+    operator, visitor, supervisor, municipality, calendars
 ):
+    # Issue 5: visit campaigns are worked from visit lists (services.visits), by nobody's
+    # 「次の案件」: a visitor takes nothing, a supervisor and an operator only the call item.
     calls = CampaignFactory(municipality=municipality, channel=CampaignChannel.CALL)
     visits = CampaignFactory(municipality=municipality, channel=CampaignChannel.VISIT)
     call_item = item_for(calls)
     visit_item = item_for(visits)
-    assert claim_next_item(acting_user=visitor, now=NOW).pk == visit_item.pk
+    assert claim_next_item(acting_user=visitor, now=NOW) is None
+    assert claim_next_item(acting_user=supervisor, now=NOW).pk == call_item.pk
+    WorkItem.objects.filter(pk=call_item.pk).update(lease_owner=None, lease_expires_at=None)
     assert claim_next_item(acting_user=operator, now=NOW).pk == call_item.pk
+    visit_item.refresh_from_db()
+    assert visit_item.lease_owner is None
 
 
 def test_roles_without_case_work_get_nothing(staff, inspector, campaign):

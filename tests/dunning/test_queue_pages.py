@@ -42,7 +42,8 @@ def case_url(obligor_id: int) -> str:
     ("role", "status"),
     [
         ("operator", 200),
-        ("visitor", 200),
+        # Issue 5: visitors work from visit lists, not from 「次の案件」.
+        ("visitor", 403),
         ("supervisor", 200),
         ("staff", 403),
         ("inspector", 403),
@@ -74,6 +75,19 @@ def test_outsider_operator_may_work_but_not_see_no_effect(client, outsider, cale
     sign_in(client, outsider)
     assert client.get(reverse("dunning:work")).status_code == 200
     assert client.get(reverse("dunning:no_effect")).status_code == 403
+
+
+def test_visitors_get_403_on_every_work_page(client, visitor, campaign, frozen):
+    item = WorkItemFactory(
+        campaign=campaign, lease_owner=visitor, lease_expires_at=OPEN_TIME + dt.timedelta(hours=1)
+    )
+    sign_in(client, visitor)
+    assert client.get(reverse("dunning:work")).status_code == 403
+    assert client.post(reverse("dunning:work_next")).status_code == 403
+    # Not even the items of their visit list are given back here.
+    assert client.post(reverse("dunning:work_release", args=[item.pk])).status_code == 403
+    item.refresh_from_db()
+    assert item.lease_owner == visitor
 
 
 @pytest.mark.parametrize("name", ["dunning:work", "dunning:work_next", "dunning:no_effect"])
@@ -183,12 +197,12 @@ def test_release_gives_the_item_back(client, operator, campaign, frozen):
     assert item.status == WorkItemStatus.OPEN
 
 
-def test_nobody_releases_someone_elses_item(client, operator, visitor, campaign, frozen):
+def test_nobody_releases_someone_elses_item(client, operator, outsider, campaign, frozen):
     item = WorkItemFactory(campaign=campaign)
     sign_in(client, operator)
     client.post(reverse("dunning:work_next"))
     client.logout()
-    sign_in(client, visitor)
+    sign_in(client, outsider)
     assert client.post(reverse("dunning:work_release", args=[item.pk])).status_code == 404
     item.refresh_from_db()
     assert item.lease_owner == operator

@@ -67,3 +67,24 @@ def page(browser, live_server):
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+def open_around_the_clock(municipality, service: str) -> None:
+    """The live server runs on the real clock: open the service's demo calendar all day, every
+    day (holidays and year end included), so a test does not depend on when it runs."""
+    import datetime as dt
+
+    from civicdesk.core.models.calendar import BusinessCalendar, WeeklyHours
+    from civicdesk.core.services import setup_demo_calendars
+
+    setup_demo_calendars(acting_user=None, municipality=municipality)
+    calendar = BusinessCalendar.objects.get(municipality=municipality, service=service)
+    calendar.closed_on_national_holidays = False
+    calendar.year_end_closure = False
+    calendar.save()
+    calendar.weekly_hours.all().delete()
+    calendar.nth_weekday_openings.all().delete()
+    for weekday in range(7):
+        WeeklyHours.objects.create(
+            calendar=calendar, weekday=weekday, start=dt.time(0, 0), end=dt.time.max
+        )

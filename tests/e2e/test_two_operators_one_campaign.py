@@ -10,11 +10,10 @@ import pytest
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from civicdesk.core.models.calendar import BusinessCalendar, WeeklyHours
-from civicdesk.core.services import setup_demo_calendars
 from civicdesk.dunning.models import Campaign, Contact, WorkItem
 from civicdesk.receivables.exporters.contacts import export_contacts
 from tests.conftest import current_token
+from tests.e2e.conftest import open_around_the_clock
 from tests.e2e.test_sign_in import fill_password_step
 from tests.factories import UserFactory
 from tests.registry.factories import (
@@ -31,19 +30,7 @@ PEOPLE = 4
 
 @pytest.fixture
 def calls_open_around_the_clock(municipality):
-    """The live server runs on the real clock: open the calls calendar all day, every day
-    (holidays and year end included), so the test does not depend on when it runs."""
-    setup_demo_calendars(acting_user=None, municipality=municipality)
-    calls = BusinessCalendar.objects.get(municipality=municipality, service="calls")
-    calls.closed_on_national_holidays = False
-    calls.year_end_closure = False
-    calls.save()
-    calls.weekly_hours.all().delete()
-    calls.nth_weekday_openings.all().delete()
-    for weekday in range(7):
-        WeeklyHours.objects.create(
-            calendar=calls, weekday=weekday, start=dt.time(0, 0), end=dt.time.max
-        )
+    open_around_the_clock(municipality, "calls")
 
 
 @pytest.fixture

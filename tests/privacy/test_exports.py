@@ -12,6 +12,7 @@ from django.utils import timezone
 from civicdesk.privacy import exports
 from civicdesk.privacy.exports import ExportError, record_export
 from civicdesk.privacy.models import (
+    AccessAction,
     AccessLogEntry,
     ExportRecord,
     HandOverDirection,
@@ -81,6 +82,17 @@ def test_record_export_refuses_an_anonymous_export():
     with pytest.raises(ExportError, match="持出しを行う利用者を指定してください"):
         register(AnonymousUser())
     assert not ExportRecord.objects.exists()
+
+
+def test_a_command_without_a_user_is_registered_by_command_and_os_account():
+    actor = exports.system_actor_name("letters")
+
+    record = register(None, system_actor=actor)
+
+    assert actor.startswith("コマンド letters（OS: ")
+    assert (record.exported_by, record.exported_by_system) == (None, actor)
+    entry = AccessLogEntry.objects.get(action=AccessAction.EXPORT)
+    assert (entry.actor, entry.actor_username) == (None, actor)
 
 
 @pytest.mark.parametrize("sha256", ["", "abc", SHA.upper(), SHA + "0"])

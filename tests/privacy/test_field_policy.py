@@ -8,6 +8,7 @@ from civicdesk.privacy.field_policy import (
     ALWAYS_HELD,
     FieldPolicyError,
     allowed_fields,
+    collectable_fields,
     held_fields,
 )
 
@@ -17,8 +18,10 @@ AMOUNTS = {"assessed", "paid", "unpaid"}
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     field_policy._load.cache_clear()
+    field_policy._load_collects.cache_clear()
     yield
     field_policy._load.cache_clear()
+    field_policy._load_collects.cache_clear()
 
 
 def test_late_elderly_home_visits_see_only_name_address_and_notice():
@@ -63,9 +66,11 @@ def test_collection_kind_is_not_held_for_nhi():
     assert "collection_kind" in held_fields("resident_tax")
 
 
-def test_held_fields_are_the_union_of_purposes():
-    assert held_fields("late_elderly") == allowed_fields("late_elderly", "calls") | allowed_fields(
-        "late_elderly", "visits"
+def test_held_fields_are_the_union_of_purposes_and_what_they_collect():
+    assert held_fields("late_elderly") == (
+        allowed_fields("late_elderly", "calls")
+        | allowed_fields("late_elderly", "visits")
+        | collectable_fields("late_elderly", "visits")
     )
 
 
@@ -108,4 +113,32 @@ def test_a_misspelt_field_is_refused_by_name(tmp_path, settings):
     typo.write_text("\n".join(lines) + "\n")
     settings.FIELD_POLICY_FILE = str(typo)
     with pytest.raises(FieldPolicyError, match="nmae"):
+        held_fields("nhi")
+
+
+def test_late_elderly_visitors_may_collect_a_phone_they_are_not_shown():
+    # 別紙1 第2条 (3)② ア: shown 氏名・住所・お知らせ内容; イ(カ): collects 電話番号.
+    assert "phone" not in allowed_fields("late_elderly", "visits")
+    assert collectable_fields("late_elderly", "visits") == allowed_fields(
+        "late_elderly", "visits"
+    ) | {"phone"}
+
+
+def test_what_a_purpose_shows_may_always_be_collected():
+    for revenue_type in RevenueType.values:
+        for purpose in field_policy.PURPOSES:
+            assert collectable_fields(revenue_type, purpose) >= allowed_fields(
+                revenue_type, purpose
+            )
+
+
+def test_a_misspelt_collected_field_is_refused_by_name(tmp_path, settings):
+    lines = ["revenue_types:"]
+    for code in RevenueType.values:
+        lines += [f"  {code}:", "    calls: [name]", "    visits: [name]"]
+    lines += ["collects:", "  nhi:", "    visits: [phnoe]"]
+    typo = tmp_path / "policy.yaml"
+    typo.write_text("\n".join(lines) + "\n")
+    settings.FIELD_POLICY_FILE = str(typo)
+    with pytest.raises(FieldPolicyError, match="phnoe"):
         held_fields("nhi")

@@ -30,11 +30,8 @@ NAV_ITEMS = [
         "registry:search",
         frozenset({Role.OPERATOR, Role.VISITOR, Role.SUPERVISOR, Role.STAFF}),
     ),
-    NavItem(
-        "次の案件",
-        "dunning:work",
-        frozenset({Role.OPERATOR, Role.VISITOR, Role.SUPERVISOR}),
-    ),
+    NavItem("次の案件", "dunning:work", frozenset({Role.OPERATOR, Role.SUPERVISOR})),
+    NavItem("訪問リスト", "dunning:visit_lists", frozenset({Role.VISITOR, Role.SUPERVISOR})),
     NavItem("受電", "dunning:inbound", frozenset({Role.OPERATOR, Role.SUPERVISOR})),
     NavItem(
         "催告計画",
@@ -46,6 +43,11 @@ NAV_ITEMS = [
         "引継ぎ",
         "dunning:hand_overs",
         frozenset({Role.OPERATOR, Role.VISITOR, Role.SUPERVISOR, Role.STAFF}),
+    ),
+    NavItem(
+        "催告書",
+        "dunning:letter_batches",
+        frozenset({Role.SUPERVISOR, Role.STAFF, Role.INSPECTOR}),
     ),
     NavItem("職員への依頼", "dunning:staff_requests", frozenset({Role.SUPERVISOR, Role.STAFF})),
     NavItem("効果なし", "dunning:no_effect", frozenset({Role.SUPERVISOR, Role.STAFF})),

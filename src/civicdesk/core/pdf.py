@@ -1,20 +1,27 @@
 """PDF from HTML templates (WeasyPrint) with a Japanese font: letters, visit sheets, reports.
 
-Templates extend ``print/base.html``, which sets A4 and the font stack of print.css (Noto Sans
-CJK JP from Debian's fonts-noto-cjk, IPAex Gothic as the alternative the design allows).
-WeasyPrint lays out about 20–40 pages a second on one core; ``render_pdf_parallel`` splits a
-long run over processes and joins the parts (pypdf), page order kept.
+Templates set A4 and the font stack (Noto Sans CJK JP from Debian's fonts-noto-cjk, IPAex
+Gothic as the alternative the design allows): ``print/base.html`` for sheets and reports,
+``print/letters/`` for reminder letters. WeasyPrint lays out 10–30 simple pages a second on one
+core (tables and grids cost two to four times a page of plain blocks: see
+dunning.services.letter_documents); ``render_pdf_parallel`` splits a long run over processes
+and joins the parts (pypdf), page order kept.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 
 from django.conf import settings
 from django.template.loader import render_to_string
+
+# WeasyPrint reports every layout step at INFO ("Step 5 - Creating layout - Page 100"): noise on
+# a command's stderr, where only the command's own messages belong.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 def _static_base_url() -> str:

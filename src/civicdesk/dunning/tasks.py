@@ -2,7 +2,7 @@
 
 from django_tasks import task
 
-from civicdesk.dunning.services import promises
+from civicdesk.dunning.services import letters, promises
 
 
 @task()
@@ -13,3 +13,12 @@ def check_promises() -> dict:
     promises no payment ever came for (broken) and queues their follow-up items.
     """
     return promises.decide_promises(acting_user=None)
+
+
+@task()
+def issue_letter_batch(batch_id: int) -> str:
+    """Make a reminder-letter batch requested on the letters page (PDF, list, contacts).
+
+    A failure is kept on the batch (状態 失敗 and the reason), not raised: the page shows it.
+    """
+    return letters.run_letter_batch(batch_id).status

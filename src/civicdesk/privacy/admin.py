@@ -70,7 +70,16 @@ class RegisterAdmin(admin.ModelAdmin):
 
 @admin.register(ExportRecord)
 class ExportRecordAdmin(RegisterAdmin):
-    list_display = ["at", "exported_by", "content", "file_format", "count", "reason", "file_name"]
+    list_display = [
+        "at",
+        "exported_by",
+        "exported_by_system",
+        "content",
+        "file_format",
+        "count",
+        "reason",
+        "file_name",
+    ]
     list_filter = ["file_format", "at", ("exported_by", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["content", "file_name", "reason", "sha256", "exported_by__username"]
     date_hierarchy = "at"

@@ -6,6 +6,7 @@ own flow: the register row and its access-log entry are written in one transacti
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import os
 import re
@@ -48,14 +49,18 @@ def record_export(
     count: int,
     sha256: str,
     fields: Iterable[str] = (),
+    system_actor: str = "",
 ) -> ExportRecord:
     """Register one exported file and log the export (action ``export``, the file's columns).
 
     ``fields`` are the columns the file holds (the layout's English aliases): the access log
     says which personal fields left, the register says which file, how many rows and why.
+    ``system_actor`` names a command run from the server shell without a user (see
+    ``system_actor_name``); otherwise the register must name a signed-in person.
     """
-    if not getattr(acting_user, "is_authenticated", False):
-        # The register must name a person; an anonymous export cannot be accounted for.
+    signed_in = getattr(acting_user, "is_authenticated", False)
+    if not signed_in and not system_actor:
+        # The register must name someone; an anonymous export cannot be accounted for.
         raise ExportError("持出しを行う利用者を指定してください")
     reason = clean_reason(reason)
     if count < 0:
@@ -71,7 +76,8 @@ def record_export(
             count=count,
             sha256=sha256,
             at=timezone.now(),
-            exported_by=acting_user,
+            exported_by=acting_user if signed_in else None,
+            exported_by_system="" if signed_in else system_actor,
         )
         record_access(
             acting_user=acting_user,
@@ -79,8 +85,19 @@ def record_export(
             obj=record,
             fields=fields,
             reason=reason,
+            username="" if signed_in else system_actor,
         )
     return record
+
+
+def system_actor_name(command: str) -> str:
+    """How the registers name a command run without --user: the command and the OS account
+    that ran it (the server's shell access is what accounts for it)."""
+    try:
+        account = getpass.getuser()
+    except (KeyError, OSError):
+        account = f"uid {os.getuid()}"
+    return f"コマンド {command}（OS: {account}）"
 
 
 def file_sha256(path: Path) -> str:
@@ -133,6 +150,7 @@ def write_registered_export(
     file_format: str,
     reason: str,
     fields: Iterable[str] | Callable[[], Iterable[str]],
+    system_actor: str = "",
 ) -> ExportResult:
     """Write an export file and register it, or leave neither.
 
@@ -161,6 +179,7 @@ def write_registered_export(
                 count=count,
                 sha256=sha256,
                 fields=fields() if callable(fields) else fields,
+                system_actor=system_actor,
             )
             # Named inside the transaction: if the file cannot take its name, nothing is
             # registered; if the register cannot be written, the file is removed below.

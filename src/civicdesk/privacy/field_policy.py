@@ -76,7 +76,36 @@ def allowed_fields(revenue_type: str, purpose: str = "calls") -> frozenset[str]:
 def held_fields(revenue_type: str) -> frozenset[str]:
     """What the contractor may hold at all for this revenue type (every purpose together)."""
     policy = _load(policy_path())[revenue_type]
-    return frozenset().union(*policy.values())
+    collected = _load_collects(policy_path()).get(revenue_type, {})
+    return frozenset().union(*policy.values(), *collected.values())
+
+
+def collectable_fields(revenue_type: str, purpose: str = "calls") -> frozenset[str]:
+    """What the center may record while working ``purpose``: what it is shown, and what the
+    policy's ``collects`` adds (seed 000 別紙1 第2条 (3)②イ: a visitor of late-elderly cases
+    is shown no phone number, yet asks for one at the door)."""
+    collected = _load_collects(policy_path()).get(revenue_type, {}).get(purpose, frozenset())
+    return allowed_fields(revenue_type, purpose) | collected
+
+
+@cache
+def _load_collects(path: Path) -> dict[str, dict[str, frozenset[str]]]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    collects: dict[str, dict[str, frozenset[str]]] = {}
+    for revenue_type, purposes in (data.get("collects") or {}).items():
+        if revenue_type not in RevenueType.values:
+            raise FieldPolicyError(f"{path}: collects に不明な税目があります: {revenue_type}")
+        for purpose, fields in (purposes or {}).items():
+            if purpose not in PURPOSES:
+                raise FieldPolicyError(f"{path}: collects.{revenue_type} に不明な用途: {purpose}")
+            unknown = set(fields) - KNOWN_FIELDS
+            if unknown:
+                raise FieldPolicyError(
+                    f"{path}: collects.{revenue_type}.{purpose} に不明な項目があります: "
+                    f"{', '.join(sorted(unknown))}"
+                )
+            collects.setdefault(revenue_type, {})[purpose] = frozenset(fields)
+    return collects
 
 
 def is_held(revenue_type: str, field: str) -> bool:

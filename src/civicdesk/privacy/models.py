@@ -151,6 +151,8 @@ class ExportRecord(models.Model):
         related_name="+",
         verbose_name="出力者",
     )
+    # A command run from the server shell without --user: which command, as which OS account.
+    exported_by_system = models.CharField("出力者（コマンド）", max_length=100, blank=True)
 
     class Meta:
         verbose_name = "持出記録"

@@ -87,3 +87,62 @@ def parse_address(address: str) -> ParsedAddress:
     else:
         town, chome, block = text, None, ""
     return ParsedAddress(town.strip()[:TOWN_MAX_LENGTH], chome, block)
+
+
+# --- Street order of visits (issue 5 §1) ------------------------------------------------------
+
+# A room number at the end of 方書: 「コーポ東陽　1203号室」, 「101号室」, 「1002」, 「A棟-203」.
+_ROOM = re.compile(r"(?P<building>.*?)[\s\-]*(?P<room>\d+)\s*(?:号室|号|室)?")
+_SPACES = re.compile(r"\s+")
+# Numbers sort before text, so that a value nobody could read goes to the end of its group.
+_NUMERIC, _TEXT = 0, 1
+
+
+def _numbers_key(block: str) -> tuple:
+    """「11-28」 → (0, (11, 28)); anything not all numbers (or empty) after every number."""
+    parts = block.split("-") if block else []
+    if parts and all(part.isdigit() for part in parts):
+        return (_NUMERIC, tuple(int(part) for part in parts))
+    return (_TEXT, (), block)
+
+
+def _building_and_room(address_extra: str) -> tuple[str, tuple]:
+    """The building (spaces dropped, so 「コーポ 東陽」 is 「コーポ東陽」) and its room key."""
+    text = unicodedata.normalize("NFKC", address_extra or "").strip()
+    if match := _ROOM.fullmatch(text):
+        return _SPACES.sub("", match["building"]), (_NUMERIC, int(match["room"]), "")
+    return _SPACES.sub("", text), (_TEXT, 0, text)
+
+
+def visit_order_key(obligor) -> tuple:
+    """Where ``obligor`` comes along the street: a total order, whatever order rows arrive in.
+
+    Town, chome (numeric; none last), block numbers (numeric; unreadable last), then the
+    building of 方書 (so one building's residents are together) and its room (numeric:
+    「101号室」 before 「1002」), and the reading and resident number to break ties. The town,
+    chome and block the importer stored are used; an obligor without them (town empty) is
+    parsed from the address here.
+    """
+    town = getattr(obligor, "town", "") or ""
+    if town:
+        chome, block = obligor.chome, obligor.block or ""
+    else:
+        town, chome, block = parse_address(obligor.address or "")
+    building, room = _building_and_room(getattr(obligor, "address_extra", ""))
+    kana = _SPACES.sub("", unicodedata.normalize("NFKC", getattr(obligor, "name_kana", "") or ""))
+    return (
+        town,
+        (_NUMERIC, chome) if chome is not None else (_TEXT, 0),
+        _numbers_key(block),
+        building,
+        room,
+        kana,
+        str(obligor.resident_no),
+    )
+
+
+def visit_area(obligor) -> tuple[str, int | None]:
+    """(town, chome) of the obligor as visit_order_key reads it: the headers of a visit list."""
+    key = visit_order_key(obligor)
+    chome = key[1]
+    return key[0], chome[1] if chome[0] == _NUMERIC else None

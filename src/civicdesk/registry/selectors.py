@@ -27,7 +27,7 @@ from civicdesk.accounts.models import Role
 from civicdesk.core.choices import RevenueType
 from civicdesk.core.japanese import normalize_name, normalize_phone
 from civicdesk.core.models import Municipality
-from civicdesk.privacy.field_policy import allowed_fields
+from civicdesk.privacy.field_policy import allowed_fields, collectable_fields
 from civicdesk.receivables.models import Account, Installment
 from civicdesk.registry.models import Obligor, Phone
 
@@ -57,6 +57,10 @@ class Scope:
 
     def allows_anywhere(self, field_name: str) -> bool:
         return bool(self.types_allowing(field_name))
+
+    def may_collect(self, field_name: str) -> bool:
+        """Whether the user may record this field for one of their revenue types."""
+        return any(field_name in collectable_fields(rt, self.purpose) for rt in self.revenue_types)
 
 
 def scope_for(user) -> Scope | None:

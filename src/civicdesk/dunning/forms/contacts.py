@@ -108,28 +108,7 @@ class ContactResultForm(forms.Form):
         ]
         if phones:
             self.fields["phone"].initial = phones[0].pk
-        today = timezone.localdate()
-        last = today + dt.timedelta(days=settings.DUNNING_PROMISE_MAX_DAYS)
-        date_limits = {"type": "date", "min": today.isoformat(), "max": last.isoformat()}
-        for row in range(1, PROMISE_ROWS + 1):
-            self.fields[f"promise_amount_{row}"] = forms.IntegerField(
-                label=f"約束額{row}（円）",
-                required=False,
-                min_value=1,
-                widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}),
-                error_messages={
-                    "invalid": f"納付約束{row}の約束額: 数字で入力してください。",
-                    "min_value": f"納付約束{row}の約束額: 1円以上を入力してください。",
-                },
-            )
-            self.fields[f"promise_date_{row}"] = forms.DateField(
-                label=f"約束日{row}",
-                required=False,
-                widget=forms.DateInput(attrs=date_limits, format="%Y-%m-%d"),
-                error_messages={
-                    "invalid": f"納付約束{row}の約束日: 日付を正しく入力してください。"
-                },
-            )
+        add_promise_fields(self)
         self.fields["promise_amount_1"].initial = case.default_promise_amount
         self.case = case
 
@@ -176,3 +155,27 @@ class ContactResultForm(forms.Form):
                 name = None
             for message in messages:
                 self.add_error(name, message)
+
+
+def add_promise_fields(form: forms.Form) -> None:
+    """Up to PROMISE_ROWS promise rows (amount, date): the call result and the visit result."""
+    today = timezone.localdate()
+    last = today + dt.timedelta(days=settings.DUNNING_PROMISE_MAX_DAYS)
+    date_limits = {"type": "date", "min": today.isoformat(), "max": last.isoformat()}
+    for row in range(1, PROMISE_ROWS + 1):
+        form.fields[f"promise_amount_{row}"] = forms.IntegerField(
+            label=f"約束額{row}（円）",
+            required=False,
+            min_value=1,
+            widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 1}),
+            error_messages={
+                "invalid": f"納付約束{row}の約束額: 数字で入力してください。",
+                "min_value": f"納付約束{row}の約束額: 1円以上を入力してください。",
+            },
+        )
+        form.fields[f"promise_date_{row}"] = forms.DateField(
+            label=f"約束日{row}",
+            required=False,
+            widget=forms.DateInput(attrs=date_limits, format="%Y-%m-%d"),
+            error_messages={"invalid": f"納付約束{row}の約束日: 日付を正しく入力してください。"},
+        )

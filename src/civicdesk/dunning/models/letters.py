@@ -46,6 +46,10 @@ class LetterBatch(models.Model):
     list_file = models.CharField("一覧（Excel）ファイル", max_length=255, blank=True)
     list_sha256 = models.CharField("一覧の SHA-256", max_length=64, blank=True)
     print_count = models.PositiveIntegerField("印刷回数（再印刷を含む）", default=0)
+    # Who was left out and why: {"leased": N, "paced": N, "nothing_unpaid": N} (shown on the
+    # batch page and on the command's stderr).
+    skipped = models.JSONField("対象外（件数）", default=dict, blank=True)
+    reason = models.CharField("印刷の理由", max_length=200, blank=True)
     error = models.TextField("エラー", blank=True)
     created_by = models.ForeignKey(
         USER,

@@ -2,7 +2,7 @@
 
 A visit list leases its work items to the visitor until the end of the day (ADR 0008), so
 no caller and no other visitor takes those people meanwhile; a visit result is a contact
-with channel ``visit`` (services.visits.record_visit) plus a VisitRecord for what only a
+with channel ``visit`` (services.visit_results.record_visit) plus a VisitRecord for what only a
 visit has: the notices left, the evidence that nobody of that name lives there.
 """
 

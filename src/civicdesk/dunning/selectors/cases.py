@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from civicdesk.core.choices import RevenueType
 from civicdesk.core.japanese import format_phone
-from civicdesk.dunning.choices import ContactOutcome, HandOverStatus
+from civicdesk.dunning.choices import ContactOutcome, HandOverStatus, NotResidingEvidence
 from civicdesk.dunning.models import Contact, ContactAccount, HandOver, Promise, WorkItem
 from civicdesk.receivables.models import Account
 from civicdesk.registry.models import Obligor
@@ -60,6 +60,25 @@ class HistoryEntry:
     revenue_type_labels: list[str]
     promises: list[Promise]
     user_name: str
+
+    @property
+    def details(self) -> list[str]:
+        """What a visit left or found, and which letter went out: one line each."""
+        lines = []
+        record = getattr(self.contact, "visit_record", None)
+        if record is not None:
+            notices = [notice.name for notice in record.left_notices.all()]
+            if notices:
+                lines.append(f"差し置き: {'・'.join(notices)}")
+            evidence = dict(NotResidingEvidence.choices)
+            if record.evidence:
+                lines.append(f"状況: {'・'.join(str(evidence.get(v, v)) for v in record.evidence)}")
+            if record.management_company:
+                lines.append(f"管理会社: {record.management_company}")
+        letter = getattr(self.contact, "reminder_letter", None)
+        if letter is not None:
+            lines.append(f"催告書（作成 #{letter.batch_id}・{letter.page} 頁）")
+        return lines
 
 
 @dataclass
@@ -161,9 +180,10 @@ def _history(obligor: Obligor, types: list[str]) -> tuple[list[HistoryEntry], bo
         ).values("contact_id"),
     )
     contacts = list(
-        visible.select_related("user", "phone")
+        visible.select_related("user", "phone", "visit_record", "reminder_letter")
         .prefetch_related(
             Prefetch("covered", queryset=ContactAccount.objects.order_by("revenue_type")),
+            "visit_record__left_notices",
             Prefetch("promises", queryset=Promise.objects.order_by("promised_on", "pk")),
         )
         .order_by("-at", "-pk")[: HISTORY_LIMIT + 1]

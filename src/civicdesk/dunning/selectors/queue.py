@@ -72,11 +72,12 @@ CHANNEL_SERVICE = {
     CampaignChannel.VISIT: Service.VISITS,
     CampaignChannel.SMS: Service.SMS,
 }
-# The channels each role takes cases of: visitors visit, operators call and text.
+# The channels each role takes cases of from 「次の案件」: operators (and supervisors) call and
+# text. Visit campaigns are worked from visit lists (selectors.visits), so visitors have no
+# queue at all and the work pages answer them 403 (views.queue._require_work).
 ROLE_CHANNELS = {
     Role.OPERATOR: (CampaignChannel.CALL, CampaignChannel.SMS),
-    Role.VISITOR: (CampaignChannel.VISIT,),
-    Role.SUPERVISOR: (CampaignChannel.CALL, CampaignChannel.VISIT, CampaignChannel.SMS),
+    Role.SUPERVISOR: (CampaignChannel.CALL, CampaignChannel.SMS),
 }
 # The calendar question costs ~10 queries and 50 operators claim all day: one answer per
 # (municipality, service, day) is kept this long in each process.
@@ -165,11 +166,19 @@ def _at(moment: dt.datetime):
     return connection.ops.adapt_datetimefield_value(moment)
 
 
-def workable_campaigns(user, now: dt.datetime | None = None) -> list[Campaign]:
+def workable_campaigns(
+    user, now: dt.datetime | None = None, *, channels: Iterable[str] | None = None
+) -> list[Campaign]:
     """Active campaigns in their period that the user's role and assignment let them work:
-    the user is a listed operator, their team is a listed team, or the campaign lists neither."""
+    the user is a listed operator, their team is a listed team, or the campaign lists neither.
+
+    ``channels``: the campaigns' channels (default: what the user's role takes from the queue;
+    visit lists ask for ``visit`` on behalf of a visitor).
+    """
     scope = scope_for(user)
-    channels = [str(c) for c in ROLE_CHANNELS.get(getattr(user, "role", None), ())]
+    if channels is None:
+        channels = ROLE_CHANNELS.get(getattr(user, "role", None), ())
+    channels = [str(c) for c in channels]
     if scope is None or not channels or scope.municipality_id is None:
         return []
     today = connection.ops.adapt_datefield_value(

@@ -87,11 +87,14 @@ def record_contact(
     hand_over: tuple[str, str] | None = None,
     ip_address: str | None = None,
     now: dt.datetime | None = None,
+    logged_fields: Iterable[str] = (),
 ) -> Contact:
     """Record one contact and everything it leads to; ValidationError(dict) on bad input.
 
     ``accounts``: Account objects or ids; ``promises``: PromiseInput or (amount, date) pairs;
-    ``phone``: the Phone (or its id) that was called; ``hand_over``: (reason, note).
+    ``phone``: the Phone (or its id) that was called; ``hand_over``: (reason, note);
+    ``logged_fields``: what the caller records beside the contact (a visit's notices and
+    evidence), named in the same access-log entry.
     """
     now = now or timezone.now()
     promise_rows = [_promise_input(value, index) for index, value in enumerate(promises, 1)]
@@ -158,9 +161,12 @@ def record_contact(
             acting_user=acting_user,
             action=AccessAction.CREATE,
             obj=contact,
-            fields=_entered_fields(
-                note, hot_voice, checked.phone, collected, promise_rows, callback_at, hand_over
-            ),
+            fields=[
+                *_entered_fields(
+                    note, hot_voice, checked.phone, collected, promise_rows, callback_at, hand_over
+                ),
+                *logged_fields,
+            ],
             reason=f"{contact.get_channel_display()}: {contact.get_outcome_display()}",
             ip_address=ip_address,
         )
@@ -374,7 +380,7 @@ def _checked_new_phone(errors: _Errors, scope, obligor, text: str) -> str:
     text = (text or "").strip()
     if not text:
         return ""
-    if scope is None or not scope.allows_anywhere("phone"):
+    if scope is None or not scope.may_collect("phone"):
         errors.add("new_phone", "新しい電話番号: 電話番号を登録する権限がありません。")
         return ""
     try:

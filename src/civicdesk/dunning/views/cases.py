@@ -118,6 +118,9 @@ def _after_save(request, view, contact):
     )
     if contact.work_item_id is None:
         return redirect("dunning:case", pk=view.obligor.pk)
+    if request.user.role == Role.VISITOR:
+        # Visitors work from their visit lists, not from 「次の案件」 (which answers them 403).
+        return redirect("dunning:visit_lists")
     if request.POST.get("next") == "1":
         following = _claim_next(request.user)
         if following is not None:

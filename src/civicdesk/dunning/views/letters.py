@@ -1,0 +1,116 @@
+"""Reminder letters (催告書): the batches, a new batch (a background task), a batch's page
+(polled with htmx while it is being made) and its files.
+
+Supervisors make and download; staff and inspectors see the batches' counts only (no names,
+no files: 403 on downloads). A download is a later print: counted and logged
+(services.letters.reprint_letter_batch / export_letter_list).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from civicdesk.accounts.services import client_ip
+from civicdesk.core.models import Municipality
+from civicdesk.dunning.choices import LetterBatchStatus
+from civicdesk.dunning.forms.letters import LetterBatchForm
+from civicdesk.dunning.selectors import letters as selectors
+from civicdesk.dunning.services import letters as services
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _require(allowed: bool, message: str) -> None:
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def _form(user, data=None) -> LetterBatchForm:
+    return LetterBatchForm(data, municipality_id=Municipality.objects.id_for_user(user))
+
+
+def _list_page(request, form):
+    context = {
+        "batches": selectors.recent_batches(request.user),
+        "form": form,
+        "may_create": selectors.may_create_batches(request.user),
+    }
+    return render(request, "dunning/letters/list.html", context)
+
+
+@never_cache
+@require_GET
+def letter_batches(request):
+    _require(selectors.may_view_batches(request.user), "催告書を閲覧する権限がありません。")
+    form = _form(request.user) if selectors.may_create_batches(request.user) else None
+    return _list_page(request, form)
+
+
+@require_POST
+def letter_batch_new(request):
+    _require(selectors.may_create_batches(request.user), "催告書を作成する権限がありません。")
+    form = _form(request.user, request.POST)
+    if form.is_valid():
+        try:
+            batch = services.request_letter_batch(
+                acting_user=request.user,
+                campaign=form.cleaned_data["campaign"],
+                resident_nos=form.cleaned_data["resident_nos"],
+                revenue_type=form.cleaned_data["revenue_type"] or None,
+                ip_address=client_ip(request),
+            )
+        except ValidationError as error:
+            for name, problems in error.message_dict.items():
+                form.add_error(name if name in form.fields else None, problems)
+        else:
+            messages.success(request, "催告書の作成を受け付けました。")
+            return redirect("dunning:letter_batch", pk=batch.pk)
+    return _list_page(request, form)
+
+
+@never_cache
+@require_GET
+def letter_batch(request, pk: int):
+    _require(selectors.may_view_batches(request.user), "催告書を閲覧する権限がありません。")
+    batch = get_object_or_404(selectors.batches_for(request.user), pk=pk)
+    context = {
+        "batch": batch,
+        "active": batch.status in (LetterBatchStatus.PENDING, LetterBatchStatus.RUNNING),
+        "skipped": services.skipped_text(batch.skipped),
+        "may_download": selectors.may_create_batches(request.user)
+        and batch.status == LetterBatchStatus.DONE,
+    }
+    if request.headers.get("HX-Request") == "true":
+        return render(request, "dunning/letters/_status.html", context)
+    return render(request, "dunning/letters/detail.html", context)
+
+
+@never_cache
+@require_GET
+def letter_batch_pdf(request, pk: int):
+    return _download(request, pk, services.reprint_letter_batch, "application/pdf", "pdf")
+
+
+@never_cache
+@require_GET
+def letter_batch_list(request, pk: int):
+    return _download(request, pk, services.export_letter_list, XLSX, "xlsx")
+
+
+def _download(request, pk: int, service, content_type: str, suffix: str):
+    _require(selectors.may_create_batches(request.user), "催告書を印刷する権限がありません。")
+    batch = get_object_or_404(selectors.batches_for(request.user), pk=pk)
+    try:
+        path = service(acting_user=request.user, batch=batch, ip_address=client_ip(request))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("dunning:letter_batch", pk=batch.pk)
+    name = f"催告書_{batch.pk}.{suffix}" if suffix == "pdf" else f"催告書一覧_{batch.pk}.{suffix}"
+    return FileResponse(
+        path.open("rb"), as_attachment=True, filename=name, content_type=content_type
+    )

@@ -27,7 +27,7 @@ from civicdesk.dunning.choices import (
 )
 from civicdesk.dunning.models import Contact, LetterBatch, ReminderLetter, WorkItem
 from civicdesk.dunning.selectors.cases import case_view
-from civicdesk.dunning.services import letters
+from civicdesk.dunning.services import letter_prints, letters
 from civicdesk.privacy import field_policy
 from civicdesk.privacy.models import AccessAction, AccessLogEntry, ExportRecord
 from civicdesk.receivables.models import Account, Installment
@@ -512,8 +512,8 @@ def test_reprint_counts_and_logs_and_a_changed_file_is_refused(supervisor, lette
     make_people(letter_campaign.municipality, 1, campaign=letter_campaign)
     batch = letters.create_letter_batch(acting_user=supervisor, campaign=letter_campaign, now=NOW)
 
-    path = letters.reprint_letter_batch(acting_user=supervisor, batch=batch)
-    letters.reprint_letter_batch(acting_user=supervisor, batch=batch)
+    path = letter_prints.reprint_letter_batch(acting_user=supervisor, batch=batch)
+    letter_prints.reprint_letter_batch(acting_user=supervisor, batch=batch)
 
     assert path == Path(batch.pdf_file)
     batch.refresh_from_db()
@@ -522,7 +522,7 @@ def test_reprint_counts_and_logs_and_a_changed_file_is_refused(supervisor, lette
     assert reprints.count() == 2 and {e.object_id for e in reprints} == {str(batch.pk)}
     Path(batch.pdf_file).write_bytes(b"%PDF-1.7 changed")
     with pytest.raises(ValidationError):
-        letters.reprint_letter_batch(acting_user=supervisor, batch=batch)
+        letter_prints.reprint_letter_batch(acting_user=supervisor, batch=batch)
     batch.refresh_from_db()
     assert batch.print_count == 3
 

@@ -189,24 +189,6 @@ def run_letter_batch(batch_id: int, *, now: dt.datetime | None = None) -> Letter
     return batch
 
 
-def reprint_letter_batch(
-    *, acting_user, batch: LetterBatch, reason: str = "再印刷", ip_address=None
-) -> Path:
-    """The batch's PDF for printing again: counted and logged (action print)."""
-    return _stored_file(
-        acting_user, batch, "pdf", AccessAction.PRINT, reason, ip_address, count_print=True
-    )
-
-
-def export_letter_list(
-    *, acting_user, batch: LetterBatch, reason: str = "再印刷（一覧）", ip_address=None
-) -> Path:
-    """The batch's Excel list again: logged (action export)."""
-    return _stored_file(
-        acting_user, batch, "list", AccessAction.EXPORT, reason, ip_address, count_print=False
-    )
-
-
 def parse_resident_nos(values) -> list[str]:
     """'A,B C' or a list → ['A', 'B', 'C'], order kept, duplicates and blanks dropped."""
     if isinstance(values, str):
@@ -567,57 +549,3 @@ def _register(acting_user, plan: Plan, path: Path, data: bytes, file_format, tit
         fields=plan.fields,
         system_actor="" if signed_in else SYSTEM_USERNAME,
     )
-
-
-# --- Later prints ----------------------------------------------------------------------------
-
-
-def _stored_file(acting_user, batch, kind, action, reason, ip_address, *, count_print) -> Path:
-    if not selectors.may_create_batches(acting_user):
-        raise PermissionDenied("催告書を印刷する権限がありません。")
-    name, sha256 = (
-        (batch.pdf_file, batch.pdf_sha256)
-        if kind == "pdf"
-        else (batch.list_file, batch.list_sha256)
-    )
-    if batch.status != LetterBatchStatus.DONE or not name:
-        raise ValidationError({"__all__": ["この催告書はまだ作成されていません。"]})
-    path = Path(name)
-    if not path.is_file():
-        raise ValidationError(
-            {"__all__": [f"ファイルがありません（移動・削除された可能性）: {path.name}"]}
-        )
-    if exports.file_sha256(path) != sha256:
-        # The register holds the hash of what was printed; a changed file is not that.
-        raise ValidationError(
-            {"__all__": ["ファイルが作成時から変更されています。印刷できません。"]}
-        )
-    with transaction.atomic():
-        if count_print:
-            LetterBatch.objects.filter(pk=batch.pk).update(print_count=F("print_count") + 1)
-        record_access(
-            acting_user=acting_user,
-            action=action,
-            obj=batch,
-            fields=_printed_fields(batch),
-            reason=reason,
-            ip_address=ip_address,
-        )
-    batch.refresh_from_db(fields=["print_count"])
-    return path
-
-
-def _printed_fields(batch: LetterBatch) -> list[str]:
-    """The fields the first print logged (the batch's print entry), for the reprint's entry."""
-    from civicdesk.privacy.models import AccessLogEntry
-
-    entry = (
-        AccessLogEntry.objects.filter(
-            object_type=LetterBatch._meta.label_lower,
-            object_id=str(batch.pk),
-            action=AccessAction.PRINT,
-        )
-        .order_by("seq")
-        .first()
-    )
-    return list(entry.fields) if entry else []

@@ -3,7 +3,7 @@
 
 Supervisors make and download; staff and inspectors see the batches' counts only (no names,
 no files: 403 on downloads). A download is a later print: counted and logged
-(services.letters.reprint_letter_batch / export_letter_list).
+(services.letter_prints.reprint_letter_batch / export_letter_list).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from civicdesk.core.models import Municipality
 from civicdesk.dunning.choices import LetterBatchStatus
 from civicdesk.dunning.forms.letters import LetterBatchForm
 from civicdesk.dunning.selectors import letters as selectors
+from civicdesk.dunning.services import letter_prints
 from civicdesk.dunning.services import letters as services
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -93,13 +94,13 @@ def letter_batch(request, pk: int):
 @never_cache
 @require_GET
 def letter_batch_pdf(request, pk: int):
-    return _download(request, pk, services.reprint_letter_batch, "application/pdf", "pdf")
+    return _download(request, pk, letter_prints.reprint_letter_batch, "application/pdf", "pdf")
 
 
 @never_cache
 @require_GET
 def letter_batch_list(request, pk: int):
-    return _download(request, pk, services.export_letter_list, XLSX, "xlsx")
+    return _download(request, pk, letter_prints.export_letter_list, XLSX, "xlsx")
 
 
 def _download(request, pk: int, service, content_type: str, suffix: str):

@@ -1,0 +1,88 @@
+"""Later prints of a reminder-letter batch (再印刷): the stored PDF or Excel list again.
+
+A batch's files stay under MEDIA_ROOT/letters/<id>/ with their hashes in the batch and the
+export register. A later print refuses a file that changed since (it would not be what the
+register says was printed), counts PDF prints and logs each one with the fields first printed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+
+from civicdesk.dunning.choices import LetterBatchStatus
+from civicdesk.dunning.models import LetterBatch
+from civicdesk.dunning.selectors import letters as selectors
+from civicdesk.privacy import exports
+from civicdesk.privacy.models import AccessAction, AccessLogEntry
+from civicdesk.privacy.services import record_access
+
+
+def reprint_letter_batch(
+    *, acting_user, batch: LetterBatch, reason: str = "再印刷", ip_address=None
+) -> Path:
+    """The batch's PDF for printing again: counted and logged (action print)."""
+    return _stored_file(
+        acting_user, batch, "pdf", AccessAction.PRINT, reason, ip_address, count_print=True
+    )
+
+
+def export_letter_list(
+    *, acting_user, batch: LetterBatch, reason: str = "再印刷（一覧）", ip_address=None
+) -> Path:
+    """The batch's Excel list again: logged (action export)."""
+    return _stored_file(
+        acting_user, batch, "list", AccessAction.EXPORT, reason, ip_address, count_print=False
+    )
+
+
+def _stored_file(acting_user, batch, kind, action, reason, ip_address, *, count_print) -> Path:
+    if not selectors.may_create_batches(acting_user):
+        raise PermissionDenied("催告書を印刷する権限がありません。")
+    name, sha256 = (
+        (batch.pdf_file, batch.pdf_sha256)
+        if kind == "pdf"
+        else (batch.list_file, batch.list_sha256)
+    )
+    if batch.status != LetterBatchStatus.DONE or not name:
+        raise ValidationError({"__all__": ["この催告書はまだ作成されていません。"]})
+    path = Path(name)
+    if not path.is_file():
+        raise ValidationError(
+            {"__all__": [f"ファイルがありません（移動・削除された可能性）: {path.name}"]}
+        )
+    if exports.file_sha256(path) != sha256:
+        # The register holds the hash of what was printed; a changed file is not that.
+        raise ValidationError(
+            {"__all__": ["ファイルが作成時から変更されています。印刷できません。"]}
+        )
+    with transaction.atomic():
+        if count_print:
+            LetterBatch.objects.filter(pk=batch.pk).update(print_count=F("print_count") + 1)
+        record_access(
+            acting_user=acting_user,
+            action=action,
+            obj=batch,
+            fields=_printed_fields(batch),
+            reason=reason,
+            ip_address=ip_address,
+        )
+    batch.refresh_from_db(fields=["print_count"])
+    return path
+
+
+def _printed_fields(batch: LetterBatch) -> list[str]:
+    """The fields the first print logged (the batch's print entry), for the reprint's entry."""
+    entry = (
+        AccessLogEntry.objects.filter(
+            object_type=LetterBatch._meta.label_lower,
+            object_id=str(batch.pk),
+            action=AccessAction.PRINT,
+        )
+        .order_by("seq")
+        .first()
+    )
+    return list(entry.fields) if entry else []

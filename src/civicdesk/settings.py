@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "civicdesk.registry",
     "civicdesk.receivables",
     "civicdesk.dunning",
+    "civicdesk.sms",
 ]
 
 MIDDLEWARE = [

@@ -273,6 +273,10 @@ def test_errors_are_shown_in_japanese_next_to_the_fields_and_summarised(client, 
     assert "対象の税目・保険料を1つ以上選んでください。" in form.errors["revenue_types"]
     page = response.content.decode()
     assert 'id="error-summary"' in page and "autofocus" in page
+    # A checkbox group's error links to its first box, a single field's to the field itself.
+    revenue_types = form["revenue_types"].auto_id
+    assert f'href="#{revenue_types}_0"' in page and f'id="{revenue_types}_0"' in page
+    assert f'href="#{form["promise_amount_1"].auto_id}"' not in page
     assert not Contact.objects.exclude(
         pk__in=[person.nhi_contact.pk, person.tax_contact.pk]
     ).exists()

@@ -9,8 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -33,13 +31,13 @@ from civicdesk.privacy.models import AccessAction, AccessLogEntry, ExportRecord
 from civicdesk.receivables.models import Account, Installment
 from civicdesk.registry.models import Obligor
 from tests.dunning.factories import CampaignFactory, ContactFactory, WorkItemFactory
+from tests.pdf import pdftotext
 from tests.registry.factories import AccountFactory, InstallmentFactory, ObligorFactory
 
 # A weekday morning (Tuesday) in Tokyo: calendars open, nothing paced by accident.
 NOW = dt.datetime(2025, 6, 10, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=9)))
 FAMILY = "佐藤鈴木高橋田中伊藤渡辺山本中村小林加藤吉田山田佐々木松本井上木村林斎藤清水山崎"
 GIVEN = ("太郎", "花子", "一郎", "美咲", "健太", "陽子", "翔太", "直美", "大輔", "由美")
-PDFTOTEXT = shutil.which("pdftotext")
 DATE = re.compile(r"令和\d+年\d+月\d+日")
 
 
@@ -141,11 +139,7 @@ def letter_campaign(center):
 
 def pdf_pages(path) -> list[str]:
     """pdftotext of the file, one string per page (form feeds), whitespace removed."""
-    if PDFTOTEXT is None:
-        pytest.skip("pdftotext (poppler-utils) is not installed")
-    text = subprocess.run(
-        [PDFTOTEXT, "-layout", str(path), "-"], check=True, capture_output=True, text=True
-    ).stdout
+    text = pdftotext(Path(path).read_bytes())
     pages = text.split("\f")
     if pages and not pages[-1].strip():
         pages.pop()

@@ -5,8 +5,6 @@ notice only), the access log, and a query count that does not grow with the list
 
 import datetime as dt
 import re
-import shutil
-import subprocess
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,9 +16,10 @@ from civicdesk.dunning.models import VisitList, VisitStop, WorkItem
 from civicdesk.dunning.services.visits import build_visit_list
 from civicdesk.privacy.models import AccessLogEntry
 from civicdesk.registry.addresses import parse_address
-from tests.conftest import REQUIRE_ALL, sign_in
+from tests.conftest import sign_in
 from tests.dunning.factories import CampaignFactory, ContactFactory, WorkItemFactory
 from tests.factories import TeamFactory, UserFactory
+from tests.pdf import pdftotext
 from tests.registry.factories import AccountFactory, InstallmentFactory, ObligorFactory
 
 pytestmark = pytest.mark.django_db
@@ -104,18 +103,6 @@ def mixed_list(campaign, field_visitor):
 
 def list_url(name: str, visit_list: VisitList) -> str:
     return reverse(name, args=[visit_list.pk])
-
-
-def pdf_text(pdf: bytes) -> str:
-    if shutil.which("pdftotext") is None:
-        message = "pdftotext (poppler-utils) is not installed: the PDF cannot be read back"
-        if REQUIRE_ALL:
-            pytest.fail(message)
-        pytest.skip(message)
-    done = subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True
-    )
-    return done.stdout.decode("utf-8")
 
 
 def yen_text(amount: int) -> str:
@@ -339,7 +326,7 @@ def test_the_sheet_is_an_a4_pdf_without_late_elderly_amounts(client, mixed_list,
     sign_in(client, field_visitor)
     response = client.get(list_url("dunning:visit_list_sheet", mixed_list))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    text = pdf_text(response.content)
+    text = pdftotext(response.content)
     for heading in (
         "順番",
         "氏名（カナ）",

@@ -51,7 +51,29 @@ def _outcome_groups() -> list:
     return [("接触（本人・家族・その他）", reached), ("不通", not_reached)]
 
 
-class ContactResultForm(forms.Form):
+class ResultFormMixin:
+    """What the call result form and the visit result form share: the promise rows and the
+    error summary's links (a radio or checkbox group links to its first box)."""
+
+    def promise_row_fields(self) -> list[tuple[int, forms.BoundField, forms.BoundField]]:
+        return [
+            (row, self[f"promise_amount_{row}"], self[f"promise_date_{row}"])
+            for row in range(1, PROMISE_ROWS + 1)
+        ]
+
+    def error_links(self) -> list[tuple[str, str]]:
+        """(anchor id, message) per error; non-field errors have no anchor."""
+        links = [("", message) for message in self.non_field_errors()]
+        for field in self:
+            grouped = isinstance(
+                field.field.widget, (forms.RadioSelect, forms.CheckboxSelectMultiple)
+            )
+            anchor = f"{field.auto_id}_0" if grouped else field.auto_id
+            links += [(anchor, message) for message in field.errors]
+        return links
+
+
+class ContactResultForm(ResultFormMixin, forms.Form):
     party = forms.ChoiceField(
         label="相手",
         choices=ContactParty.choices,
@@ -118,12 +140,6 @@ class ContactResultForm(forms.Form):
         return [
             (label, [radio for radio in radios if radio.data["value"] in dict(choices)])
             for label, choices in _outcome_groups()
-        ]
-
-    def promise_row_fields(self) -> list[tuple[int, forms.BoundField, forms.BoundField]]:
-        return [
-            (row, self[f"promise_amount_{row}"], self[f"promise_date_{row}"])
-            for row in range(1, PROMISE_ROWS + 1)
         ]
 
     def promise_rows(self) -> list[PromiseInput]:

@@ -15,7 +15,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from civicdesk.dunning.choices import ContactOutcome, NotResidingEvidence, VisitResult
-from civicdesk.dunning.forms.contacts import PROMISE_ROWS, add_promise_fields
+from civicdesk.dunning.forms.contacts import PROMISE_ROWS, ResultFormMixin, add_promise_fields
 from civicdesk.dunning.services.contacts import PromiseInput
 from civicdesk.dunning.services.visit_results import MET_OUTCOMES
 
@@ -31,7 +31,7 @@ SERVICE_ERROR_FIELDS = {
 }
 
 
-class VisitResultForm(forms.Form):
+class VisitResultForm(ResultFormMixin, forms.Form):
     result = forms.ChoiceField(
         label="訪問結果",
         choices=VisitResult.choices,
@@ -103,12 +103,6 @@ class VisitResultForm(forms.Form):
         except ValueError:
             return None
         return value if value.tzinfo is not None else None
-
-    def promise_row_fields(self) -> list[tuple[int, forms.BoundField, forms.BoundField]]:
-        return [
-            (row, self[f"promise_amount_{row}"], self[f"promise_date_{row}"])
-            for row in range(1, PROMISE_ROWS + 1)
-        ]
 
     def promise_rows(self) -> list[PromiseInput]:
         """Rows with a date or an amount (the service names what is missing)."""

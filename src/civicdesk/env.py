@@ -85,6 +85,35 @@ def string_list(name: str, default: list[str]) -> list[str]:
     return items
 
 
+def mapping(name: str, default: dict[str, str], *, keys: tuple[str, ...]) -> dict[str, str]:
+    """``a=x,b=y`` → {"a": "x", "b": "y"} over ``default``; only ``keys`` may be named."""
+    value = read(name)
+    if value is None:
+        return dict(default)
+    result = dict(default)
+    for item in value.split(","):
+        key, sep, target = (part.strip() for part in item.partition("="))
+        if not sep or not key:
+            raise ConfigError(name, f"'{item.strip()}' は 名前=値 の形ではありません")
+        if key not in keys:
+            raise ConfigError(name, f"'{key}' は指定できません（指定可能: {', '.join(keys)}）")
+        result[key] = target
+    return result
+
+
+def decimal_number(name: str, default: float, *, minimum: float) -> float:
+    value = read(name)
+    if value is None:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ConfigError(name, f"'{value}' は数値ではありません") from None
+    if not number >= minimum:
+        raise ConfigError(name, f"{value} は小さすぎます（{minimum} 以上）")
+    return number
+
+
 def database(name: str, default_sqlite_path: Path) -> dict:
     """Django DATABASES['default'] from a URL: sqlite:///path or postgresql://user:pw@host:port/db."""
     url = read(name)

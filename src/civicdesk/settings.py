@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from civicdesk import env
+from civicdesk.sms import config as sms_settings
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(env.read("CIVICDESK_VAR_DIR", str(Path.cwd() / "var"))).resolve()
@@ -153,6 +154,21 @@ PDF_WORKERS = env.integer("CIVICDESK_PDF_WORKERS", min(os.cpu_count() or 1, 4), 
 PBX_API_TOKEN = env.read("CIVICDESK_PBX_API_TOKEN")
 if PBX_API_TOKEN is not None and len(PBX_API_TOKEN) < 32:
     raise env.ConfigError("CIVICDESK_PBX_API_TOKEN", "32 文字以上にしてください")
+
+# SMS reminders (docs/operations.md「SMS」): the provider and its options, limits, receipts.
+SMS_PROVIDER = env.choice("CIVICDESK_SMS_PROVIDER", ("console", "file", "http", "twilio"), "file")
+SMS_SENDER = env.read("CIVICDESK_SMS_SENDER", "")
+SMS_PROVIDER_OPTIONS = sms_settings.provider_options(SMS_PROVIDER, VAR_DIR, SMS_SENDER)
+SMS_MAX_CHARACTERS = env.integer("CIVICDESK_SMS_MAX_CHARACTERS", 660, minimum=70)
+SMS_RATE_PER_SECOND = env.integer("CIVICDESK_SMS_RATE_PER_SECOND", 10, minimum=1)
+SMS_MAX_ATTEMPTS = env.integer("CIVICDESK_SMS_MAX_ATTEMPTS", 5, minimum=1)
+SMS_RETRY_SECONDS = env.decimal_number("CIVICDESK_SMS_RETRY_SECONDS", 30.0, minimum=0.01)
+SMS_WEBHOOK_SECRET = env.read("CIVICDESK_SMS_WEBHOOK_SECRET")
+if SMS_WEBHOOK_SECRET is not None and len(SMS_WEBHOOK_SECRET) < 32:
+    raise env.ConfigError("CIVICDESK_SMS_WEBHOOK_SECRET", "32 文字以上にしてください")
+SMS_STOP_WORDS = env.string_list(
+    "CIVICDESK_SMS_STOP_WORDS", ["配信停止", "送信停止", "受信拒否", "停止", "STOP"]
+)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],

@@ -16,8 +16,10 @@ urlpatterns = [
     path("obligors/", include("civicdesk.registry.urls")),
     path("receivables/", include("civicdesk.receivables.urls")),
     path("dunning/", include("civicdesk.dunning.urls")),
+    path("sms/", include("civicdesk.sms.urls")),
     # The OpenAPI schema of the machine API, for signed-in users (SPECTACULAR_SETTINGS).
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/", include("civicdesk.dunning.api_urls")),
+    path("api/sms/", include("civicdesk.sms.api_urls")),
     path("", include("civicdesk.core.urls")),
 ]

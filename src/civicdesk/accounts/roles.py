@@ -49,6 +49,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # Reminder letters: made, printed and printed again by the center.
         "dunning.view_letterbatch",
         "dunning.add_letterbatch",
+        # SMS: templates (without personal values), batches, opt-outs, replies.
+        "sms.view_*",
+        "sms.add_smstemplate",
+        "sms.change_smstemplate",
+        "sms.add_smsbatch",
+        "sms.change_smsbatch",
+        "sms.add_optout",
+        "sms.delete_optout",
         "accounts.view_user",
         "accounts.view_team",
         "privacy.add_exportrecord",
@@ -72,6 +80,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "dunning.view_staffrequest",
         "dunning.change_staffrequest",
         "dunning.view_letterbatch",
+        # SMS: only staff allow a template to carry a name, an amount or a due date.
+        "sms.view_*",
+        "sms.add_smstemplate",
+        "sms.change_smstemplate",
+        "sms.allow_personal_values",
+        "sms.add_optout",
+        "sms.delete_optout",
     ],
     Role.INSPECTOR: [
         "core.view_*",
@@ -83,6 +98,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "receivables.view_importrun",
         "dunning.view_campaign",
         "dunning.view_letterbatch",
+        "sms.view_*",
     ],
     Role.ADMIN: [
         "core.*",

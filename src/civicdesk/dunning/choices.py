@@ -90,6 +90,8 @@ class ContactOutcome(models.TextChoices):
     VOICEMAIL = "voicemail", "留守番電話"
     NOT_IN_SERVICE = "not_in_service", "現在使われていない番号"
     SENT = "sent", "送付・送信"
+    # A text the person sent back to an SMS (sms.services.replies): an operator calls back.
+    REPLIED = "replied", "SMS返信あり"
     # Visits (訪問): nobody met
     ABSENT = "absent", "不在（差し置き）"
     NOT_RESIDING = "not_residing", "居住実態なし"
@@ -103,6 +105,7 @@ NOT_REACHED_OUTCOMES = frozenset(
         ContactOutcome.VOICEMAIL,
         ContactOutcome.NOT_IN_SERVICE,
         ContactOutcome.SENT,
+        ContactOutcome.REPLIED,
         ContactOutcome.ABSENT,
         ContactOutcome.NOT_RESIDING,
     }

@@ -108,7 +108,7 @@ class Targets:
             self.skipped[reason] = self.skipped.get(reason, 0) + count
 
 
-def _leased_by_another(user, now: dt.datetime) -> Exists:
+def leased_by_another(user, now: dt.datetime) -> Exists:
     """Some item of the person (any campaign) is held by another user right now."""
     leases = WorkItem.objects.filter(obligor_id=OuterRef("obligor_id"), lease_expires_at__gt=now)
     if user is not None:
@@ -116,7 +116,7 @@ def _leased_by_another(user, now: dt.datetime) -> Exists:
     return Exists(leases)
 
 
-def _paced(since: dt.datetime) -> Exists:
+def paced_since(since: dt.datetime) -> Exists:
     """A contact that paces after ``since``, not followed by an inbound call (as the queue)."""
     later_inbound = Contact.objects.filter(
         obligor_id=OuterRef("obligor_id"),
@@ -144,10 +144,10 @@ def campaign_items(campaign: Campaign) -> QuerySet[WorkItem]:
 
 def campaign_targets(campaign: Campaign, *, user, revenue_types, now: dt.datetime) -> Targets:
     targets = Targets()
-    items = campaign_items(campaign).annotate(leased=_leased_by_another(user, now))
+    items = campaign_items(campaign).annotate(leased=leased_by_another(user, now))
     if campaign.min_days_between_contacts:
         since = now - dt.timedelta(days=campaign.min_days_between_contacts)
-        items = items.annotate(paced=_paced(since))
+        items = items.annotate(paced=paced_since(since))
     rows = list(items.order_by("pk").values())
     free = []
     for row in rows:

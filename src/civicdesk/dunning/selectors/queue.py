@@ -72,12 +72,13 @@ CHANNEL_SERVICE = {
     CampaignChannel.VISIT: Service.VISITS,
     CampaignChannel.SMS: Service.SMS,
 }
-# The channels each role takes cases of from 「次の案件」: operators (and supervisors) call and
-# text. Visit campaigns are worked from visit lists (selectors.visits), so visitors have no
-# queue at all and the work pages answer them 403 (views.queue._require_work).
+# The channels each role takes cases of from 「次の案件」: operators (and supervisors) call.
+# Visit campaigns are worked from visit lists (selectors.visits), so visitors have no queue at
+# all and the work pages answer them 403 (views.queue._require_work); SMS campaigns are sent
+# in batches (sms.services.batches) and letter campaigns printed.
 ROLE_CHANNELS = {
-    Role.OPERATOR: (CampaignChannel.CALL, CampaignChannel.SMS),
-    Role.SUPERVISOR: (CampaignChannel.CALL, CampaignChannel.SMS),
+    Role.OPERATOR: (CampaignChannel.CALL,),
+    Role.SUPERVISOR: (CampaignChannel.CALL,),
 }
 # The calendar question costs ~10 queries and 50 operators claim all day: one answer per
 # (municipality, service, day) is kept this long in each process.

@@ -1,0 +1,3 @@
+"""The machine API of SMS (/api/sms/): delivery receipts and replies from the provider."""
+
+urlpatterns: list = []

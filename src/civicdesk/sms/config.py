@@ -1,0 +1,74 @@
+"""The provider's options from the environment (read by settings.py; no Django imports here).
+
+A provider that lacks what it needs stops the start-up with the variable's name, not the first
+batch hours later.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from civicdesk import env
+
+HTTP_FIELD_KEYS = ("to", "text", "key", "sender", "id")
+
+
+def provider_options(provider: str, var_dir: Path, sender: str) -> dict:
+    if provider == "file":
+        return {
+            "path": str(env.read("CIVICDESK_SMS_OUTBOX", str(var_dir / "sms" / "outbox.jsonl")))
+        }
+    if provider == "http":
+        return _http(sender)
+    if provider == "twilio":
+        return _twilio(sender)
+    return {}
+
+
+def _required(name: str) -> str:
+    value = env.read(name)
+    if not value:
+        raise env.ConfigError(name, "CIVICDESK_SMS_PROVIDER の送信サービスに必要です")
+    return value
+
+
+def _http(sender: str) -> dict:
+    from civicdesk.sms.providers.http import DEFAULT_FIELDS
+
+    url = _required("CIVICDESK_SMS_HTTP_URL")
+    if not url.startswith(("https://", "http://")):
+        raise env.ConfigError(
+            "CIVICDESK_SMS_HTTP_URL", f"'{url}' は http(s):// の URL ではありません"
+        )
+    fields = env.mapping("CIVICDESK_SMS_HTTP_FIELDS", DEFAULT_FIELDS, keys=HTTP_FIELD_KEYS)
+    for key in ("to", "text", "id"):
+        if not fields[key]:
+            raise env.ConfigError("CIVICDESK_SMS_HTTP_FIELDS", f"'{key}' の項目名が空です")
+    return {
+        "url": url,
+        "token": _required("CIVICDESK_SMS_HTTP_TOKEN"),
+        "fields": tuple(sorted(fields.items())),
+        "sender": sender,
+        "key_header": env.read("CIVICDESK_SMS_HTTP_KEY_HEADER", "Idempotency-Key"),
+        "timeout": env.decimal_number("CIVICDESK_SMS_HTTP_TIMEOUT_SECONDS", 10.0, minimum=0.1),
+    }
+
+
+def _twilio(sender: str) -> dict:
+    if not sender:
+        raise env.ConfigError(
+            "CIVICDESK_SMS_SENDER", "Twilio の送信元番号（+81…）か Messaging Service SID（MG…）"
+        )
+    try:
+        import twilio  # noqa: F401
+    except ImportError:
+        raise env.ConfigError(
+            "CIVICDESK_SMS_PROVIDER",
+            "twilio パッケージがありません（pip install civicdesk[twilio]）",
+        ) from None
+    return {
+        "account_sid": _required("CIVICDESK_SMS_TWILIO_ACCOUNT_SID"),
+        "auth_token": _required("CIVICDESK_SMS_TWILIO_AUTH_TOKEN"),
+        "sender": sender,
+        "timeout": env.decimal_number("CIVICDESK_SMS_HTTP_TIMEOUT_SECONDS", 10.0, minimum=0.1),
+    }

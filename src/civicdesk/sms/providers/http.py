@@ -1,0 +1,124 @@
+"""A generic JSON REST provider: POST one message, read its id from the answer.
+
+Japanese SMS services that municipalities reach over LGWAN expose such APIs with their own
+field names, so the names are settings (CIVICDESK_SMS_HTTP_FIELDS). The idempotency key goes
+in a header (CIVICDESK_SMS_HTTP_KEY_HEADER) and, when a field name is given, in the body: the
+service must answer a repeated key with the first message, which is what makes a resend after
+a timeout or a 5xx safe (``deduplicates``).
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+from civicdesk.sms.providers.base import (
+    Accepted,
+    OutgoingMessage,
+    PermanentError,
+    Provider,
+    TemporaryError,
+)
+
+# Request fields: to, text, key, sender; answer field: id (dotted for nesting: "result.id").
+DEFAULT_FIELDS = {
+    "to": "to",
+    "text": "text",
+    "key": "idempotency_key",
+    "sender": "from",
+    "id": "id",
+}
+# Answers worth another try: the service was busy or failed before deciding.
+TEMPORARY_STATUSES = frozenset({408, 425, 429})
+
+
+class HttpProvider(Provider):
+    name = "http"
+    deduplicates = True
+
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        *,
+        fields: dict | tuple | None = None,
+        sender: str = "",
+        key_header: str = "Idempotency-Key",
+        timeout: float = 10.0,
+    ):
+        self.url = url
+        self.token = token
+        self.fields = {**DEFAULT_FIELDS, **dict(fields or {})}
+        self.sender = sender
+        self.key_header = key_header
+        self.timeout = timeout
+
+    def send(self, message: OutgoingMessage) -> Accepted:
+        request = urllib.request.Request(
+            self.url,
+            data=json.dumps(self._body(message), ensure_ascii=False).encode(),
+            method="POST",
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                "Accept": "application/json",
+                "Authorization": f"Bearer {self.token}",
+                self.key_header: message.key,
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                answer = response.read()
+        except urllib.error.HTTPError as error:
+            raise self._error(error.code, error.read()) from None
+        except TimeoutError:
+            raise TemporaryError(
+                "送信サービスから応答がありません（タイムアウト）", "timeout"
+            ) from None
+        except (urllib.error.URLError, ConnectionError, OSError) as error:
+            reason = getattr(error, "reason", error)
+            raise TemporaryError(
+                f"送信サービスに接続できません（{reason}）", "connection"
+            ) from None
+        return Accepted(provider_message_id=self._message_id(answer))
+
+    def _body(self, message: OutgoingMessage) -> dict:
+        body = {self.fields["to"]: message.to, self.fields["text"]: message.text}
+        if self.fields.get("key"):
+            body[self.fields["key"]] = message.key
+        if self.sender and self.fields.get("sender"):
+            body[self.fields["sender"]] = self.sender
+        return body
+
+    def _message_id(self, answer: bytes) -> str:
+        try:
+            value = json.loads(answer or b"{}")
+            for part in self.fields["id"].split("."):
+                value = value[part]
+        except (ValueError, KeyError, TypeError):
+            # Accepted, but the id is missing: not a reason to send again.
+            return ""
+        return str(value)
+
+    def _error(self, status: int, answer: bytes):
+        reason = _reason(answer) or f"HTTP {status}"
+        if status >= 500 or status in TEMPORARY_STATUSES:
+            return TemporaryError(reason, f"http_{status}")
+        return PermanentError(reason, f"http_{status}")
+
+
+def _reason(answer: bytes) -> str:
+    """The service's own words: a JSON error field, else the start of the body."""
+    text = answer.decode("utf-8", "replace").strip()
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return text[:200]
+    if isinstance(data, dict):
+        for name in ("error", "message", "detail", "reason"):
+            value = data.get(name)
+            if isinstance(value, dict):
+                value = value.get("message") or json.dumps(value, ensure_ascii=False)
+            if value:
+                return str(value)[:200]
+    return text[:200]

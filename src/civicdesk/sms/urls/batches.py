@@ -1,0 +1,3 @@
+"""URLs: SMS batches, under sms/."""
+
+urlpatterns: list = []

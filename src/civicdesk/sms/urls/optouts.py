@@ -1,0 +1,3 @@
+"""URLs: SMS optouts, under sms/."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs: SMS replies, under sms/."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs: SMS templates, under sms/."""
+
+urlpatterns: list = []

@@ -8,8 +8,9 @@ from django.db import models
 class SmsBatchStatus(models.TextChoices):
     QUEUED = "queued", "送信待ち"
     SENDING = "sending", "送信中"
-    # The sms calendar closed while messages were left: the batch goes on at the next opening.
-    WAITING = "waiting", "送信時間外（次の送信可能時間に再開）"
+    # The sms calendar closed while messages were left, or only retries later than a minute
+    # are left: the batch goes on by itself at next_run_at.
+    WAITING = "waiting", "待機中（送信時間外・再送待ち）"
     PAUSED = "paused", "一時停止"
     CANCELLED = "cancelled", "中止"
     DONE = "done", "完了"

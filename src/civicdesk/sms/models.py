@@ -85,6 +85,8 @@ class SmsBatch(models.Model):
     # Who was left out and why: {"no_mobile": N, "opted_out": N, "leased": N, "paced": N, …}.
     skipped = models.JSONField("対象外（件数）", default=dict, blank=True)
     reason = models.CharField("送信の理由", max_length=200, blank=True)
+    # Why the batch stopped by itself (no sms calendar, the provider refused everything …).
+    error = models.TextField("停止の理由", blank=True)
     # The sms calendar was closed: the batch goes on at this time (set while WAITING).
     next_run_at = models.DateTimeField("再開予定日時", null=True, blank=True)
     # One worker at a time: the one whose lease runs; a killed worker's lease simply expires.

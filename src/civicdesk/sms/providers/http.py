@@ -9,6 +9,7 @@ a timeout or a 5xx safe (``deduplicates``).
 
 from __future__ import annotations
 
+import http.client
 import json
 import urllib.error
 import urllib.request
@@ -31,6 +32,21 @@ DEFAULT_FIELDS = {
 }
 # Answers worth another try: the service was busy or failed before deciding.
 TEMPORARY_STATUSES = frozenset({408, 425, 429})
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Answer a redirect with its own status instead of following it.
+
+    urllib would follow a 301/302/303 as a GET without the body but with the bearer token: the
+    message is never sent, the token goes to another address, and whatever the GET answers
+    looks like an acceptance.
+    """
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
 
 
 class HttpProvider(Provider):
@@ -67,10 +83,10 @@ class HttpProvider(Provider):
             },
         )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            with _opener.open(request, timeout=self.timeout) as response:
                 answer = response.read()
         except urllib.error.HTTPError as error:
-            raise self._error(error.code, error.read()) from None
+            raise self._error(error.code, error.read(), error.headers) from None
         except TimeoutError:
             raise TemporaryError(
                 "送信サービスから応答がありません（タイムアウト）", "timeout"
@@ -79,6 +95,12 @@ class HttpProvider(Provider):
             reason = getattr(error, "reason", error)
             raise TemporaryError(
                 f"送信サービスに接続できません（{reason}）", "connection"
+            ) from None
+        except http.client.HTTPException as error:
+            # A broken answer (bad status line, cut-off body): perhaps accepted, and the
+            # service keeps keys, so sending again is safe.
+            raise TemporaryError(
+                f"送信サービスの応答を読めません（{type(error).__name__}: {error}）", "protocol"
             ) from None
         return Accepted(provider_message_id=self._message_id(answer))
 
@@ -98,10 +120,19 @@ class HttpProvider(Provider):
         except (ValueError, KeyError, TypeError):
             # Accepted, but the id is missing: not a reason to send again.
             return ""
+        if value is None or isinstance(value, (dict, list, bool)):
+            return ""  # null or an object is no id (str() would store "None")
         return str(value)
 
-    def _error(self, status: int, answer: bytes):
+    def _error(self, status: int, answer: bytes, headers=None):
         reason = _reason(answer) or f"HTTP {status}"
+        if 300 <= status < 400:
+            # Nothing was sent: the URL is wrong (often http:// where the service wants https://).
+            location = (headers or {}).get("Location", "")
+            reason = (
+                f"送信サービスが {location or '別の URL'} へ転送しました（HTTP {status}）。"
+                "CIVICDESK_SMS_HTTP_URL を確認してください"
+            )
         if status >= 500 or status in TEMPORARY_STATUSES:
             return TemporaryError(reason, f"http_{status}")
         return PermanentError(reason, f"http_{status}")

@@ -61,22 +61,26 @@ class _Run:
     provider: providers.Provider
     lease: dt.datetime
     sleep: object
+    monotonic: object
     open_until: dt.datetime | None = None
 
 
 # --- The worker ------------------------------------------------------------------------------
 
 
-def run_sms_batch(batch_id: int, *, provider=None, sleep=time.sleep) -> SmsBatch:
+def run_sms_batch(
+    batch_id: int, *, provider=None, sleep=time.sleep, monotonic=time.monotonic
+) -> SmsBatch:
     """Send what is left of a batch, until it is done, paused, cancelled or out of hours.
 
-    Returns at once when another worker holds the batch."""
+    Returns at once when another worker holds the batch. ``sleep`` and ``monotonic`` are the
+    clock (tests pass one that moves frozen time)."""
     provider = provider or providers.get_provider()
     lease = _take(batch_id)
     batch = SmsBatch.objects.select_related("campaign", "template", "created_by").get(pk=batch_id)
     if lease is None:
         return batch
-    run = _Run(batch=batch, provider=provider, lease=lease, sleep=sleep)
+    run = _Run(batch=batch, provider=provider, lease=lease, sleep=sleep, monotonic=monotonic)
     try:
         _start(run)
         _loop(run)
@@ -142,8 +146,12 @@ def batch_fields(batch: SmsBatch) -> list[str]:
 
 def _loop(run: _Run) -> None:
     interval = 1.0 / run.batch.rate_per_second
-    next_slot = time.monotonic()
+    next_slot = run.monotonic()
     while True:
+        # The rate first: the checks below then see the moment the message really goes out.
+        delay = next_slot - run.monotonic()
+        if delay > 0:
+            run.sleep(delay)
         status = SmsBatch.objects.filter(pk=run.batch.pk).values_list("status", flat=True).get()
         if status != SmsBatchStatus.SENDING:
             return  # paused or cancelled by a person
@@ -155,10 +163,7 @@ def _loop(run: _Run) -> None:
             if not _wait_for_retries(run, now):
                 return
             continue
-        delay = next_slot - time.monotonic()
-        if delay > 0:
-            run.sleep(delay)
-        next_slot = max(next_slot, time.monotonic()) + interval
+        next_slot = max(next_slot, run.monotonic()) + interval
         if not _renew(run):
             return
         send_message(message, provider=run.provider)
@@ -301,7 +306,7 @@ def record_accepted(message: SmsMessage, *, provider_message_id: str, at: dt.dat
     Idempotent: a message that has its contact keeps it (a receipt and the worker may both
     report the same message)."""
     message = (
-        SmsMessage.objects.select_for_update()
+        SmsMessage.objects.select_for_update(of=("self",))
         .select_related("batch__campaign", "batch__template", "batch__created_by")
         .get(pk=message.pk)
     )

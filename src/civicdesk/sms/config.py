@@ -6,11 +6,15 @@ batch hours later.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from civicdesk import env
 
 HTTP_FIELD_KEYS = ("to", "text", "key", "sender", "id")
+# An HTTP header name (RFC 9110 token): anything else fails on every send, not at start-up.
+HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
 
 def provider_options(provider: str, var_dir: Path, sender: str) -> dict:
@@ -36,7 +40,8 @@ def _http(sender: str) -> dict:
     from civicdesk.sms.providers.http import DEFAULT_FIELDS
 
     url = _required("CIVICDESK_SMS_HTTP_URL")
-    if not url.startswith(("https://", "http://")):
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("https", "http") or not parts.hostname or not _port_ok(parts):
         raise env.ConfigError(
             "CIVICDESK_SMS_HTTP_URL", f"'{url}' は http(s):// の URL ではありません"
         )
@@ -49,9 +54,24 @@ def _http(sender: str) -> dict:
         "token": _required("CIVICDESK_SMS_HTTP_TOKEN"),
         "fields": tuple(sorted(fields.items())),
         "sender": sender,
-        "key_header": env.read("CIVICDESK_SMS_HTTP_KEY_HEADER", "Idempotency-Key"),
+        "key_header": _header_name("CIVICDESK_SMS_HTTP_KEY_HEADER", "Idempotency-Key"),
         "timeout": env.decimal_number("CIVICDESK_SMS_HTTP_TIMEOUT_SECONDS", 10.0, minimum=0.1),
     }
+
+
+def _port_ok(parts) -> bool:
+    try:
+        parts.port  # noqa: B018 (raises ValueError for "host:abc" or "host:99999")
+    except ValueError:
+        return False
+    return True
+
+
+def _header_name(name: str, default: str) -> str:
+    value = env.read(name, default)
+    if not HEADER_NAME.fullmatch(value):
+        raise env.ConfigError(name, f"'{value}' は HTTP ヘッダー名に使えません（英数字と - など）")
+    return value
 
 
 def _twilio(sender: str) -> dict:

@@ -27,6 +27,7 @@ class FileProvider(Provider):
         # file 30,000 times).
         self._ids: dict[str, str] = {}
         self._offset = 0
+        self._last_line = b""  # the line that ends at _offset: proves the file is the same
 
     def send(self, message: OutgoingMessage) -> Accepted:
         try:
@@ -45,28 +46,39 @@ class FileProvider(Provider):
                     "text": message.text,
                     "at": timezone.now().isoformat(),
                 }
-                outbox.write((json.dumps(entry, ensure_ascii=False) + "\n").encode())
+                line = (json.dumps(entry, ensure_ascii=False) + "\n").encode()
+                outbox.write(line)
                 outbox.flush()
                 os.fsync(outbox.fileno())
                 self._ids[message.key] = message_id
-                self._offset = outbox.tell()
+                self._offset, self._last_line = outbox.tell(), line
         except OSError as error:
             raise TemporaryError(
-                f"送信箱に書き込めません: {self.path} ({error.strerror})"
+                f"送信箱に書き込めません: {self.path} ({error.strerror or error})", "outbox"
             ) from None
         return Accepted(provider_message_id=message_id)
 
     def _read_new_lines(self, outbox) -> None:
-        size = outbox.seek(0, os.SEEK_END)
-        if size < self._offset:  # the file was replaced or emptied: read it again
+        if not self._same_file(outbox):
             self._ids.clear()
-            self._offset = 0
+            self._offset, self._last_line = 0, b""
         outbox.seek(self._offset)
-        for line in outbox.read().splitlines():
+        for line in outbox.read().splitlines(keepends=True):
+            self._last_line = line
             if line.strip():
                 entry = json.loads(line)
                 self._ids[entry["key"]] = entry["id"]
         self._offset = outbox.tell()
+
+    def _same_file(self, outbox) -> bool:
+        """False when the outbox was emptied or replaced (reset, rotated) since the last send:
+        reading on from the old offset would start inside a line of the new file. Inode
+        numbers are reused at once, so the line that ended there is compared instead."""
+        size = outbox.seek(0, os.SEEK_END)
+        if size < self._offset:
+            return False
+        outbox.seek(self._offset - len(self._last_line))
+        return outbox.read(len(self._last_line)) == self._last_line
 
 
 def read_outbox(path: str | os.PathLike) -> list[dict]:

@@ -100,7 +100,8 @@ class HttpProvider(Provider):
             # A broken answer (bad status line, cut-off body): perhaps accepted, and the
             # service keeps keys, so sending again is safe.
             raise TemporaryError(
-                f"送信サービスの応答を読めません（{type(error).__name__}: {error}）", "protocol"
+                f"送信サービスの応答を読めません（{type(error).__name__}: {str(error).strip()}）",
+                "protocol",
             ) from None
         return Accepted(provider_message_id=self._message_id(answer))
 

@@ -1,8 +1,9 @@
 """Twilio, through its official client (``pip install civicdesk[twilio]``).
 
 Twilio keeps no idempotency keys for outgoing messages, so ``deduplicates`` is False: an answer
-that never came (a read timeout, a 5xx) may mean the text went out, and the message is marked
-不明 instead of being sent again. A refused connection or 429 / 503 is safe to retry.
+that never came (a read timeout, a 5xx, a connection cut after the request) may mean the text
+went out, and the message is marked 不明 instead of being sent again. A refused connection or
+429 / 503 is safe to retry.
 """
 
 from __future__ import annotations
@@ -45,14 +46,8 @@ class TwilioProvider(Provider):
         )
         try:
             sent = self.client.messages.create(to=message.to, body=message.text, **sender)
-        except TwilioRestException as error:
-            reason = error.msg or f"HTTP {error.status}"
-            code = str(error.code or f"http_{error.status}")
-            if error.status in RETRY_STATUSES:
-                raise TemporaryError(reason, code) from None
-            if error.status >= 500:
-                raise UncertainError(reason, code) from None
-            raise PermanentError(reason, code) from None
+        except (TwilioRestException, *_service_exception()) as error:
+            raise _refusal(error) from None
         except requests.exceptions.ConnectTimeout:
             # Never connected: nothing was sent.
             raise TemporaryError(
@@ -64,5 +59,43 @@ class TwilioProvider(Provider):
                 "Twilio から応答がありません（タイムアウト）", "read_timeout"
             ) from None
         except requests.exceptions.ConnectionError as error:
+            if _aborted_after_sending(error):
+                # The request went out and the connection dropped before the answer.
+                raise UncertainError(
+                    f"Twilio との接続が応答の前に切れました（{error}）", "connection_aborted"
+                ) from None
             raise TemporaryError(f"Twilio に接続できません（{error}）", "connection") from None
         return Accepted(provider_message_id=sent.sid)
+
+
+def _service_exception() -> tuple[type[Exception], ...]:
+    """Newer twilio 9.x raise RFC 9457 errors as TwilioServiceException, not a subclass of
+    TwilioRestException; older ones lack the class."""
+    from twilio.base import exceptions
+
+    found = getattr(exceptions, "TwilioServiceException", None)
+    return (found,) if found else ()
+
+
+def _refusal(error) -> Exception:
+    """Twilio answered with an error status: what it means for the message."""
+    try:
+        status = int(error.status or 0)
+    except (TypeError, ValueError):  # an RFC 9457 body carries the status as it likes
+        status = 0
+    words = getattr(error, "msg", "") or getattr(error, "detail", "") or getattr(error, "title", "")
+    reason = words or f"HTTP {status}"
+    code = str(error.code or f"http_{status}")
+    if status in RETRY_STATUSES:
+        return TemporaryError(reason, code)
+    if status >= 500 or not status:  # failed after deciding, or no status to judge by
+        return UncertainError(reason, code)
+    return PermanentError(reason, code)
+
+
+def _aborted_after_sending(error) -> bool:
+    """requests wraps a connection that closed after the request as a urllib3 ProtocolError
+    ("Connection aborted."); a refused or unresolvable connection comes as MaxRetryError."""
+    from urllib3.exceptions import ProtocolError
+
+    return any(isinstance(arg, ProtocolError) for arg in error.args)

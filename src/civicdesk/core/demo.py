@@ -251,18 +251,19 @@ def load_demo_data(
 
 
 def create_demo_campaigns(*, municipality: Municipality, today: date | None = None) -> list:
-    """The demo supervisor plans one call campaign per team (skipped when they exist)."""
+    """The demo supervisor plans one call campaign per team, a visit campaign and an SMS
+    campaign with its templates (each skipped when it exists)."""
     from django.utils import timezone
 
     from civicdesk.dunning.demo import create_demo_campaigns as create
+    from civicdesk.sms.demo import create_demo_sms
 
     supervisor = User.objects.get(username="supervisor")
+    today = today or timezone.localdate()
     with transaction.atomic():
-        return create(
-            acting_user=supervisor,
-            municipality=municipality,
-            today=today or timezone.localdate(),
-        )
+        made = create(acting_user=supervisor, municipality=municipality, today=today)
+        sms = create_demo_sms(acting_user=supervisor, municipality=municipality, today=today)
+        return [*made, sms] if sms is not None else made
 
 
 def remove_demo_data(*, acting_user, municipality: Municipality) -> int:
@@ -291,9 +292,11 @@ def remove_demo_data(*, acting_user, municipality: Municipality) -> int:
         (Household, of_municipality),
     )
     from civicdesk.dunning.demo import remove_demo_dunning
+    from civicdesk.sms.demo import remove_demo_sms
 
     with transaction.atomic():
         count = demo_obligor_count(municipality)
+        remove_demo_sms(municipality.pk)
         remove_demo_dunning(municipality.pk)
         with connection.cursor() as cursor:
             for model, condition in deletions:

@@ -15,6 +15,8 @@ EVERYONE = set(ROLES)
 CASE_WORKERS = {"operator", "visitor", "supervisor"}
 # 「次の案件」 is for calls: visitors work visit campaigns from their day's visit list.
 QUEUE_WORKERS = {"operator", "supervisor"}
+# SMS pages: the center's supervisors send; staff and inspectors follow (ADR 0010).
+SMS_READERS = {"supervisor", "staff", "inspector"}
 MATRIX = {
     "core:home": EVERYONE,
     "core:calendar": EVERYONE,
@@ -37,6 +39,11 @@ MATRIX = {
     "dunning:live": {"supervisor", "staff"},
     "dunning:live_panel": {"supervisor", "staff"},
     "dunning:letter_batches": {"supervisor", "staff", "inspector"},
+    "sms:batches": SMS_READERS,
+    "sms:templates": SMS_READERS,
+    "sms:template_new": {"supervisor", "staff"},
+    "sms:optouts": SMS_READERS,
+    "sms:replies": SMS_READERS,
 }
 # Pages that are parts of others (htmx panels, the export form): not in the menu.
 NOT_IN_NAVIGATION = {
@@ -46,16 +53,23 @@ NOT_IN_NAVIGATION = {
     "dunning:inbound_pops",
     "dunning:inbound_banner",
     "dunning:live_panel",
+    # The SMS section's tabs (templates/sms/_tabs.html) under the one menu entry 「SMS」.
+    "sms:templates",
+    "sms:template_new",
+    "sms:optouts",
+    "sms:replies",
 }
 # POST-only actions without a parameter: allowed roles get past the permission check (any
 # answer but 403), others get 403; a GET is refused with 405 for everyone signed in.
 POST_ONLY = {
     "dunning:work_next": QUEUE_WORKERS,
     "dunning:letter_batch_new": {"supervisor"},
+    "sms:batch_new": {"supervisor"},
+    "sms:template_preview": {"supervisor", "staff"},
 }
 # The machine API authenticates with tokens (tests/dunning/test_inbound_api.py): never a
 # redirect to the sign-in page.
-API = {"api-calls-inbound"}
+API = {"api-calls-inbound", "api-sms-receipts"}
 # The OpenAPI schema: every signed-in user; DRF answers 403 (not a redirect) to anyone else.
 SCHEMA = "api-schema"
 PUBLIC = {"core:healthz"}

@@ -49,6 +49,7 @@ NAV_ITEMS = [
         "dunning:letter_batches",
         frozenset({Role.SUPERVISOR, Role.STAFF, Role.INSPECTOR}),
     ),
+    NavItem("SMS", "sms:batches", frozenset({Role.SUPERVISOR, Role.STAFF, Role.INSPECTOR})),
     NavItem("職員への依頼", "dunning:staff_requests", frozenset({Role.SUPERVISOR, Role.STAFF})),
     NavItem("効果なし", "dunning:no_effect", frozenset({Role.SUPERVISOR, Role.STAFF})),
     NavItem("データ取込み", "receivables:imports", frozenset({Role.STAFF})),

@@ -13,7 +13,8 @@ lock its candidates with ``SELECT … FOR UPDATE SKIP LOCKED OF self`` on Postgr
 
 A callback belongs to the operator who set it from ``callback_at`` on, and to anyone of the
 campaign ``DUNNING_CALLBACK_GRACE_MINUTES`` later; before that the item waits (the person
-asked for that time).
+asked for that time). A callback nobody owns (an SMS reply's call-back task) is anyone's from
+its time on.
 """
 
 from __future__ import annotations
@@ -256,7 +257,10 @@ def eligibility(user, campaigns: Iterable[Campaign], now: dt.datetime) -> Eligib
     # A due callback lifts the attempt limit and pacing (the person asked to be called);
     # one that is not due yet (or not yet anyone's) keeps the item back.
     grace = dt.timedelta(minutes=settings.DUNNING_CALLBACK_GRACE_MINUTES)
-    due = "((w.callback_at <= %s AND w.callback_owner_id = %s) OR w.callback_at <= %s)"
+    due = (
+        "((w.callback_at <= %s AND (w.callback_owner_id = %s OR w.callback_owner_id IS NULL))"
+        " OR w.callback_at <= %s)"
+    )
     params += [_at(now), user.pk, _at(now - grace)]
     regular, regular_params = _regular(campaigns, now)
     parts.append(f"({due} OR (w.callback_at IS NULL AND ({regular})))")

@@ -1,3 +1,9 @@
-"""URLs: SMS replies, under sms/."""
+"""URLs: SMS replies (返信), under sms/replies/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from civicdesk.sms.views import replies as views
+
+urlpatterns = [
+    path("", views.replies, name="replies"),
+]

@@ -29,6 +29,12 @@ few unpaid installments) the way ``civicdesk letters --campaign`` does: targets,
 letter laid out by settings.PDF_WORKERS processes, the PDF and Excel list registered, the
 contacts and work items written. ``seconds`` is the whole call; the target is 60 s on the
 2-core machine (issue 5).
+
+``sms_send`` makes a batch of SMS_SEND_COUNT messages from an sms campaign (targets, texts,
+one transaction) and sends it through the generic HTTP provider to the fake SMS service on
+loopback (tests/sms/fake_provider.py), with the rate limit lifted: what one worker can push
+when the provider answers at once. Every message is a committed 送信中, a provider round trip,
+then 送信済み with its contact; the fake counts what reached people (must be exactly one each).
 """
 
 from __future__ import annotations
@@ -54,6 +60,7 @@ QUEUE_ITEMS = 5000
 QUEUE_SOLO_CLAIMS = 200
 QUEUE_THINK_MS = (200, 600)
 LETTERS_PDF_COUNT = 1000
+SMS_SEND_COUNT = int(os.environ.get("CIVICDESK_BENCH_SMS_COUNT", "2000"))
 
 
 def setup_django(tmp: Path) -> None:
@@ -543,6 +550,89 @@ FLOOR_HEADERS = (
 )  # fmt: skip
 
 
+def bench_sms_send() -> dict:
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+    from django.conf import settings
+
+    from civicdesk.accounts.models import User
+    from civicdesk.accounts.roles import sync_role_group
+    from civicdesk.core.models import Municipality
+    from civicdesk.core.services import setup_demo_calendars
+    from civicdesk.dunning.models import Campaign, WorkItem
+    from civicdesk.receivables.models import Account, Installment
+    from civicdesk.registry.models import Obligor, Phone
+    from civicdesk.sms.models import SmsTemplate
+    from civicdesk.sms.providers.http import HttpProvider
+    from civicdesk.sms.services import batches, sending
+    from tests.sms.fake_provider import TOKEN, FakeSmsService
+
+    now = datetime(2025, 6, 10, 10, 0, tzinfo=ZoneInfo("Asia/Tokyo"))
+    settings.SMS_RATE_PER_SECOND = 100_000  # measure the worker, not the throttle
+    municipality, _ = Municipality.objects.get_or_create(
+        code="999003",
+        defaults={"name": "SMSベンチ区", "contact_center_name": "センター",
+                  "contact_center_phone": "03-0000-0000"},
+    )  # fmt: skip
+    setup_demo_calendars(acting_user=None, municipality=municipality)
+    supervisor = User.objects.create(
+        username="sms-bench", role="supervisor", municipality=municipality
+    )
+    sync_role_group(supervisor)
+    campaign = Campaign.objects.create(
+        municipality=municipality, name="SMSベンチ", channel="sms",
+        starts_on=date(2025, 4, 1), ends_on=date(2026, 3, 31),
+        conditions={"revenue_types": ["nhi"]}, min_days_between_contacts=0,
+    )  # fmt: skip
+    obligors = Obligor.objects.bulk_create(
+        Obligor(municipality=municipality, resident_no=f"S{n:08d}", name=f"送信 太郎{n}")
+        for n in range(SMS_SEND_COUNT)
+    )
+    Phone.objects.bulk_create(
+        Phone(obligor=o, number=f"+8190{n:08d}", display=f"090-{n:08d}", kind="mobile")
+        for n, o in enumerate(obligors)
+    )
+    accounts = Account.objects.bulk_create(
+        Account(municipality=municipality, obligor=o, revenue_type="nhi", case_no=f"SB{n:08d}")
+        for n, o in enumerate(obligors)
+    )
+    Installment.objects.bulk_create(
+        Installment(account=a, fiscal_year=2024, period="1", due_date=date(2024, 6, 30),
+                    assessed=9_000 + n)
+        for n, a in enumerate(accounts)
+    )  # fmt: skip
+    items = WorkItem.objects.bulk_create(
+        WorkItem(campaign=campaign, obligor=o, revenue_types=["nhi"]) for o in obligors
+    )
+    WorkItem.accounts.through.objects.bulk_create(
+        WorkItem.accounts.through(workitem_id=i.pk, account_id=a.pk)
+        for i, a in zip(items, accounts, strict=True)
+    )
+    template = SmsTemplate.objects.create(
+        municipality=municipality, name="ベンチ", revenue_type="nhi",
+        body="国民健康保険料の納付が確認できません。{問合せ先}までご連絡ください。",
+    )  # fmt: skip
+    with time_machine.travel(now, tick=True), FakeSmsService() as fake:
+        start = time.perf_counter()
+        batch = batches.create_sms_batch(
+            acting_user=supervisor, campaign=campaign, template=template
+        )
+        created = time.perf_counter() - start
+        start = time.perf_counter()
+        batch = sending.run_sms_batch(batch.pk, provider=HttpProvider(fake.url, TOKEN))
+        sent = time.perf_counter() - start
+        delivered = fake.delivered_per_number()
+    assert batch.status == "done" and len(delivered) == SMS_SEND_COUNT, batch
+    assert set(delivered.values()) == {1}
+    return {
+        "messages": SMS_SEND_COUNT,
+        "create_seconds": round(created, 2),
+        "send_seconds": round(sent, 2),
+        "messages_per_second": round(SMS_SEND_COUNT / sent, 1),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, default=Path("bench/results.json"))
@@ -558,6 +648,7 @@ def main() -> int:
             "access_log": bench_access_log,
             "calendar": bench_calendar,
             "import_receivables": lambda: bench_import_receivables(Path(tmp)),
+            "sms_send": bench_sms_send,
         }
         # Figures the issue reads at the top of their key ({"letters": N, "seconds": S}); make
         # bench runs them on both databases, and the top holds the last run (PostgreSQL, the

@@ -416,18 +416,23 @@ def _check_inbound_call(errors: _Errors, obligor, inbound_call) -> None:
 
 def is_night(channel, at: dt.datetime, *, municipality=None) -> bool:
     """At or after the end of the channel calendar's regular hours that day (module docstring)."""
+    local = at.astimezone(TOKYO)
+    starts = night_starts(channel, local.date(), municipality=municipality)
+    return starts is not None and local.time() >= starts
+
+
+def night_starts(channel, day: dt.date, *, municipality=None) -> dt.time | None:
+    """When night begins that day for the channel (the end of the regular hours); None when
+    nothing that day is night (a closed day, or a channel without business hours)."""
     service = CHANNEL_SERVICES.get(channel)
     if service is None:
-        return False
-    local = at.astimezone(TOKYO)
+        return None
     try:
-        regular = calendar.regular_hours(service, local.date(), municipality=municipality)
+        regular = calendar.regular_hours(service, day, municipality=municipality)
     except CalendarError:
-        return False
+        return None
     # The evening extension (水曜 17:15–19:00) is exactly what counts as night.
-    if not regular:
-        return False
-    return local.time() >= regular[-1][1]
+    return regular[-1][1] if regular else None
 
 
 def _store_collected_phone(acting_user, obligor, number: str, *, ip_address) -> Phone | None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
@@ -31,7 +31,7 @@ from civicdesk.core import calendar
 from civicdesk.core.calendar import TOKYO, CalendarError, Service
 from civicdesk.dunning.choices import ContactChannel, ContactOutcome, ContactParty, WorkItemStatus
 from civicdesk.dunning.models import Contact, ContactAccount, WorkItem
-from civicdesk.dunning.services.contacts import is_night
+from civicdesk.dunning.services.contacts import is_night, night_starts
 from civicdesk.privacy.models import AccessAction
 from civicdesk.privacy.services import record_access
 from civicdesk.sms import providers
@@ -49,6 +49,10 @@ logger = logging.getLogger(__name__)
 # The access log's name for the sending worker (it has no signed-in user).
 SYSTEM_USERNAME = "SMS 送信処理"
 RUNNER_SECONDS = 60
+# The lease is renewed when less than this is left (not before every message: one write less).
+RENEW_BELOW_SECONDS = 45
+# Due messages read at once (each is still claimed on its own, by a conditional UPDATE).
+DUE_CHUNK = 100
 # Retries due within this long are waited for in the worker; later ones hand the batch back
 # (WAITING until the first of them).
 INLINE_WAIT_SECONDS = 60
@@ -63,6 +67,9 @@ class _Run:
     sleep: object
     monotonic: object
     open_until: dt.datetime | None = None
+    # day → when night begins by the sms calendar (one calendar read a day, not a message)
+    night_starts: dict = field(default_factory=dict)
+    due: list = field(default_factory=list)
 
 
 # --- The worker ------------------------------------------------------------------------------
@@ -77,7 +84,9 @@ def run_sms_batch(
     clock (tests pass one that moves frozen time)."""
     provider = provider or providers.get_provider()
     lease = _take(batch_id)
-    batch = SmsBatch.objects.select_related("campaign", "template", "created_by").get(pk=batch_id)
+    batch = SmsBatch.objects.select_related("municipality", "template", "created_by").get(
+        pk=batch_id
+    )
     if lease is None:
         return batch
     run = _Run(batch=batch, provider=provider, lease=lease, sleep=sleep, monotonic=monotonic)
@@ -104,7 +113,10 @@ def _take(batch_id: int) -> dt.datetime | None:
 
 def _renew(run: _Run) -> bool:
     """Keep the lease; False when it was lost (this worker stalled and another took over)."""
-    lease = timezone.now() + dt.timedelta(seconds=RUNNER_SECONDS)
+    now = timezone.now()
+    if run.lease - now > dt.timedelta(seconds=RENEW_BELOW_SECONDS):
+        return True
+    lease = now + dt.timedelta(seconds=RUNNER_SECONDS)
     renewed = SmsBatch.objects.filter(pk=run.batch.pk, runner_until=run.lease).update(
         runner_until=lease
     )
@@ -158,7 +170,7 @@ def _loop(run: _Run) -> None:
         now = timezone.now()
         if not _within_hours(run, now):
             return
-        message = _next_due(run.batch, now)
+        message = _next_due(run, now)
         if message is None:
             if not _wait_for_retries(run, now):
                 return
@@ -166,7 +178,20 @@ def _loop(run: _Run) -> None:
         next_slot = max(next_slot, run.monotonic()) + interval
         if not _renew(run):
             return
-        send_message(message, provider=run.provider)
+        send_message(
+            message, provider=run.provider, night=lambda at: _is_night(run, at), batch=run.batch
+        )
+
+
+def _is_night(run: _Run, at: dt.datetime) -> bool:
+    local = at.astimezone(TOKYO)
+    day = local.date()
+    if day not in run.night_starts:
+        run.night_starts[day] = night_starts(
+            ContactChannel.SMS, day, municipality=run.batch.municipality
+        )
+    starts = run.night_starts[day]
+    return starts is not None and local.time() >= starts
 
 
 def _within_hours(run: _Run, now: dt.datetime) -> bool:
@@ -195,13 +220,15 @@ def _open_until(municipality, now: dt.datetime) -> dt.datetime | None:
     return None
 
 
-def _next_due(batch: SmsBatch, now: dt.datetime) -> SmsMessage | None:
-    return (
-        SmsMessage.objects.filter(batch=batch, status__in=PENDING_MESSAGE_STATUSES)
-        .exclude(next_attempt_at__gt=now)
-        .order_by("pk")
-        .first()
-    )
+def _next_due(run: _Run, now: dt.datetime) -> SmsMessage | None:
+    if not run.due:
+        run.due = list(
+            SmsMessage.objects.filter(batch=run.batch, status__in=PENDING_MESSAGE_STATUSES)
+            .exclude(next_attempt_at__gt=now)
+            .order_by("pk")[:DUE_CHUNK]
+        )
+        run.due.reverse()
+    return run.due.pop() if run.due else None
 
 
 def _wait_for_retries(run: _Run, now: dt.datetime) -> bool:
@@ -241,8 +268,13 @@ def _wait_until(batch: SmsBatch, at: dt.datetime) -> None:
 # --- One message -----------------------------------------------------------------------------
 
 
-def send_message(message: SmsMessage, *, provider: providers.Provider) -> str:
-    """Hand one message to the provider and record what became of it; returns its status."""
+def send_message(
+    message: SmsMessage, *, provider: providers.Provider, night=None, batch=None
+) -> str:
+    """Hand one message to the provider and record what became of it; returns its status.
+
+    ``night``: at → whether that is night (the worker's per-day cache); None asks the calendar.
+    ``batch``: the message's batch when the caller has it (one query less)."""
     with transaction.atomic():
         claimed = SmsMessage.objects.filter(
             pk=message.pk, status__in=PENDING_MESSAGE_STATUSES
@@ -251,9 +283,10 @@ def send_message(message: SmsMessage, *, provider: providers.Provider) -> str:
             attempts=F("attempts") + 1,
             updated_at=timezone.now(),
         )
-    if not claimed:
+    if not claimed:  # cancelled, or another worker's
         return SmsMessage.objects.values_list("status", flat=True).get(pk=message.pk)
-    message.refresh_from_db()
+    message.status = SmsMessageStatus.SENDING
+    message.attempts += 1
     outgoing = providers.OutgoingMessage(key=message.key, to=message.number, text=message.text)
     try:
         accepted = provider.send(outgoing)
@@ -269,7 +302,14 @@ def send_message(message: SmsMessage, *, provider: providers.Provider) -> str:
         if provider.deduplicates:
             return _retry_or_fail(message, providers.TemporaryError(reason, "error"))
         return _settle(message, SmsMessageStatus.UNKNOWN, "error", reason)
-    record_accepted(message, provider_message_id=accepted.provider_message_id, at=timezone.now())
+    at = timezone.now()
+    record_accepted(
+        message,
+        provider_message_id=accepted.provider_message_id,
+        at=at,
+        night=night(at) if night else None,
+        batch=batch,
+    )
     return SmsMessageStatus.SENT
 
 
@@ -300,32 +340,38 @@ def _settle(message: SmsMessage, status: str, code: str, reason: str) -> str:
 
 
 @transaction.atomic
-def record_accepted(message: SmsMessage, *, provider_message_id: str, at: dt.datetime) -> Contact:
+def record_accepted(
+    message: SmsMessage,
+    *,
+    provider_message_id: str,
+    at: dt.datetime,
+    night: bool | None = None,
+    batch: SmsBatch | None = None,
+) -> Contact:
     """The provider took the message: 送信済み, and its contact (channel sms) in the history.
 
     Idempotent: a message that has its contact keeps it (a receipt and the worker may both
     report the same message)."""
-    message = (
-        SmsMessage.objects.select_for_update(of=("self",))
-        .select_related("batch__campaign", "batch__template", "batch__created_by")
-        .get(pk=message.pk)
-    )
+    message = SmsMessage.objects.select_for_update().get(pk=message.pk)
     if message.contact_id:
         return message.contact
-    batch = message.batch
+    if batch is None or batch.pk != message.batch_id:
+        batch = SmsBatch.objects.select_related("template", "municipality").get(pk=message.batch_id)
     contact = Contact.objects.create(
         obligor_id=message.obligor_id,
         work_item_id=message.work_item_id,
-        campaign=batch.campaign,
+        campaign_id=batch.campaign_id,
         channel=ContactChannel.SMS,
         party=ContactParty.NONE,
         outcome=ContactOutcome.SENT,
         at=at,
-        user=batch.created_by,
+        user_id=batch.created_by_id,
         phone_id=message.phone_id,
         note=f"SMS（{batch.template.name}）送信 #{batch.pk}",
         paces=True,
-        night=is_night(ContactChannel.SMS, at, municipality=batch.municipality),
+        night=night
+        if night is not None
+        else is_night(ContactChannel.SMS, at, municipality=batch.municipality),
     )
     ContactAccount.objects.bulk_create(
         ContactAccount(contact=contact, account_id=account_id, revenue_type=batch.revenue_type)
@@ -337,7 +383,12 @@ def record_accepted(message: SmsMessage, *, provider_message_id: str, at: dt.dat
     message.sent_at = message.sent_at or at
     message.provider_message_id = provider_message_id or message.provider_message_id
     message.contact = contact
-    message.save()
+    message.save(
+        update_fields=[
+            "status", "error_code", "error_reason", "sent_at", "provider_message_id", "contact",
+            "updated_at",
+        ]
+    )  # fmt: skip
     if message.work_item_id:
         WorkItem.objects.filter(pk=message.work_item_id, status=WorkItemStatus.OPEN).update(
             status=WorkItemStatus.DONE,

@@ -372,3 +372,23 @@ def test_record_accepted_is_idempotent(supervisor, sms_campaign, template, clock
     again = sending.record_accepted(message, provider_message_id="p-1", at=NOW)
     assert first.pk == again.pk
     assert Contact.objects.filter(channel=ContactChannel.SMS).count() == 1
+
+
+def test_a_sent_message_shows_in_the_persons_history_for_the_team_of_its_revenue_type(
+    client, supervisor, operator, outsider, sms_campaign, template, clock
+):
+    from django.urls import reverse
+
+    from tests.conftest import sign_in
+
+    batch, _ = make_batch(supervisor, sms_campaign, template, 1)
+    run(batch, Scripted(), clock)
+    message = batch.messages.get()
+    page = reverse("dunning:case", args=[message.obligor_id])
+    sign_in(client, operator)
+    history = client.get(page).context["case"].history
+    assert [entry.contact.pk for entry in history] == [message.contact_id]
+    assert "SMS" in client.get(page).content.decode()
+    client.logout()
+    sign_in(client, outsider)  # the tax team: not its revenue type
+    assert client.get(page).status_code == 404

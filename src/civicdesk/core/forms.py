@@ -1,14 +1,49 @@
-"""Forms of the core app (admin inlines of the business calendar)."""
+"""Forms of the core app: what every page form shares (ServiceFormMixin) and the admin
+inlines of the business calendar."""
 
 from __future__ import annotations
 
 from collections import Counter
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 
 from civicdesk.core.japanese import fiscal_year_of
 from civicdesk.core.models.calendar import DesignatedDay, designated_limit_message
+
+
+class ServiceFormMixin:
+    """A page form whose whole input is checked by a service: the service's errors go next to
+    their fields, and the error summary (partials/error_summary.html) links to each.
+
+    ``service_error_fields`` maps a service's error key to a field name when they differ (None:
+    show it at the top). Errors for fields the form lacks, or hides, go to the top.
+    """
+
+    service_error_fields: dict[str, str | None] = {}
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for key, messages in error.message_dict.items():
+            name = self.service_error_fields.get(key, key)
+            if name is not None and (name not in self.fields or self.fields[name].widget.is_hidden):
+                name = None
+            for message in messages:
+                self.add_error(name, message)
+
+    def error_links(self) -> list[tuple[str, str]]:
+        """(anchor id, message) per error; a radio or checkbox group links to its first box."""
+        links = [("", message) for message in self.non_field_errors()]
+        for field in self:
+            grouped = isinstance(
+                field.field.widget, (forms.RadioSelect, forms.CheckboxSelectMultiple)
+            )
+            anchor = f"{field.auto_id}_0" if grouped else field.auto_id
+            links += [(anchor, message) for message in field.errors]
+        return links
 
 
 class DesignatedDayFormSet(BaseInlineFormSet):

@@ -13,6 +13,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from civicdesk.core.choices import RevenueType
+from civicdesk.core.forms import ServiceFormMixin
 from civicdesk.core.japanese import parse_era_date
 from civicdesk.dunning.choices import CampaignChannel, PriorityRule
 from civicdesk.dunning.conditions import DEMAND_NOTICE_CHOICES, ConditionError, Conditions
@@ -86,7 +87,7 @@ def _number(label: str, *, min_value: int = 0, max_value: int | None = None, **k
     )
 
 
-class CampaignForm(forms.Form):
+class CampaignForm(ServiceFormMixin, forms.Form):
     # 計画
     name = forms.CharField(label="計画名", max_length=100)
     channel = forms.ChoiceField(label="手段", choices=CampaignChannel.choices)
@@ -260,16 +261,6 @@ class CampaignForm(forms.Form):
             "teams": list(data["teams"]),
             "operators": list(data["operators"]),
         }
-
-    def add_service_errors(self, error: ValidationError) -> None:
-        """Put the service's field → message errors on the form's fields."""
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for name, messages in error.message_dict.items():
-            target = name if name in self.fields else None
-            for message in messages:
-                self.add_error(target, message)
 
     def groups(self):
         """Field groups for the template (fieldsets)."""

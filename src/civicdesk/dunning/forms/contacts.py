@@ -10,9 +10,9 @@ import datetime as dt
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from civicdesk.core.forms import ServiceFormMixin
 from civicdesk.dunning.choices import (
     NOT_REACHED_OUTCOMES,
     VISIT_ONLY_OUTCOMES,
@@ -51,7 +51,7 @@ def _outcome_groups() -> list:
     return [("接触（本人・家族・その他）", reached), ("不通", not_reached)]
 
 
-class ResultFormMixin:
+class ResultFormMixin(ServiceFormMixin):
     """What the call result form and the visit result form share: the promise rows and the
     error summary's links (a radio or checkbox group links to its first box)."""
 
@@ -61,19 +61,10 @@ class ResultFormMixin:
             for row in range(1, PROMISE_ROWS + 1)
         ]
 
-    def error_links(self) -> list[tuple[str, str]]:
-        """(anchor id, message) per error; non-field errors have no anchor."""
-        links = [("", message) for message in self.non_field_errors()]
-        for field in self:
-            grouped = isinstance(
-                field.field.widget, (forms.RadioSelect, forms.CheckboxSelectMultiple)
-            )
-            anchor = f"{field.auto_id}_0" if grouped else field.auto_id
-            links += [(anchor, message) for message in field.errors]
-        return links
-
 
 class ContactResultForm(ResultFormMixin, forms.Form):
+    service_error_fields = SERVICE_ERROR_FIELDS
+
     party = forms.ChoiceField(
         label="相手",
         choices=ContactParty.choices,
@@ -162,15 +153,6 @@ class ContactResultForm(ResultFormMixin, forms.Form):
         if not reason and not note.strip():
             return None
         return (reason, note)
-
-    def add_service_errors(self, error: ValidationError) -> None:
-        """Put record_contact's messages next to their fields (the rest at the top)."""
-        for key, messages in error.message_dict.items():
-            name = SERVICE_ERROR_FIELDS.get(key, key)
-            if name is not None and name not in self.fields:
-                name = None
-            for message in messages:
-                self.add_error(name, message)
 
 
 def add_promise_fields(form: forms.Form) -> None:

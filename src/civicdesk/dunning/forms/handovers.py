@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django import forms
 
+from civicdesk.core.forms import ServiceFormMixin
 from civicdesk.dunning.choices import HandOverReason, StaffRequestKind, StaffRequestStatus
 from civicdesk.dunning.models import HandOver
 from civicdesk.dunning.selectors.handovers import ACTIONS, STATUS_FILTERS
 from civicdesk.privacy.exports import REASON_MAX_LENGTH
 
 
-class HandOverForm(forms.Form):
+class HandOverForm(ServiceFormMixin, forms.Form):
     """An operator's 催告業務引き継ぎ・連絡票; revenue types offered: the obligor's, in scope."""
 
     reason = forms.ChoiceField(label="理由", choices=HandOverReason.choices)
@@ -33,7 +34,7 @@ class HandOverForm(forms.Form):
             self.initial.setdefault("revenue_types", [value for value, _ in revenue_type_choices])
 
 
-class HandOverDecisionForm(forms.Form):
+class HandOverDecisionForm(ServiceFormMixin, forms.Form):
     """One staff action on a hand-over: the button's value says which."""
 
     action = forms.ChoiceField(choices=[(a, a) for a in ACTIONS], widget=forms.HiddenInput)

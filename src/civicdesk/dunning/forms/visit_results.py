@@ -12,7 +12,6 @@ import datetime as dt
 import uuid
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from civicdesk.dunning.choices import ContactOutcome, NotResidingEvidence, VisitResult
 from civicdesk.dunning.forms.contacts import PROMISE_ROWS, ResultFormMixin, add_promise_fields
@@ -32,6 +31,8 @@ SERVICE_ERROR_FIELDS = {
 
 
 class VisitResultForm(ResultFormMixin, forms.Form):
+    service_error_fields = SERVICE_ERROR_FIELDS
+
     result = forms.ChoiceField(
         label="訪問結果",
         choices=VisitResult.choices,
@@ -113,12 +114,3 @@ class VisitResultForm(ResultFormMixin, forms.Form):
             if day is not None or amount is not None:
                 rows.append(PromiseInput(amount, day, row))
         return rows
-
-    def add_service_errors(self, error: ValidationError) -> None:
-        """Put the service's messages next to their fields (the rest at the top)."""
-        for key, messages in error.message_dict.items():
-            name = SERVICE_ERROR_FIELDS.get(key, key)
-            if name is not None and name not in self.fields:
-                name = None
-            for message in messages:
-                self.add_error(name, message)

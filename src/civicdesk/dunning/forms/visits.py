@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
 
+from civicdesk.core.forms import ServiceFormMixin
 from civicdesk.dunning.services.visits import MAX_LIST_SIZE
 
 # An area as a checkbox value: "東陽" (the whole town) or "東陽:4" (its 4th chome).
@@ -33,7 +33,7 @@ class CampaignChoiceForm(forms.Form):
         self.fields["campaign"].choices = [(c.pk, c.name) for c in campaigns]
 
 
-class VisitListForm(forms.Form):
+class VisitListForm(ServiceFormMixin, forms.Form):
     """Step 2 (POST): the list itself. The visitor field is there for supervisors only."""
 
     campaign = forms.TypedChoiceField(
@@ -77,10 +77,3 @@ class VisitListForm(forms.Form):
 
     def area_list(self) -> list[dict]:
         return [parse_area(value) for value in self.cleaned_data.get("areas", [])]
-
-    def add_service_errors(self, error: ValidationError) -> None:
-        """Put build_visit_list's messages next to their fields (the rest at the top)."""
-        for key, messages in error.message_dict.items():
-            name = key if key in self.fields and not self.fields[key].widget.is_hidden else None
-            for message in messages:
-                self.add_error(name, message)

@@ -95,6 +95,33 @@ def priority_for(
     return newest_due_date.toordinal() * TIE + tie
 
 
+def item_figures(campaign: Campaign, accounts, today: dt.date) -> dict:
+    """An item's figures from its accounts (unpaid, due dates, overdue periods, revenue types)
+    and its priority by the campaign's rule: for items made one at a time (follow-ups)."""
+    owing = Installment.objects.filter(account__in=accounts, unpaid__gt=0)
+    result = owing.aggregate(
+        unpaid_total=Sum("unpaid", default=0),
+        oldest=Min("due_date"),
+        newest=Max("due_date"),
+        overdue=Count("pk", filter=Q(due_date__lt=today)),
+    )
+    figures = {
+        "unpaid_total": result["unpaid_total"],
+        "oldest_due_date": result["oldest"],
+        "newest_due_date": result["newest"],
+        "overdue_periods": result["overdue"],
+        "revenue_types": sorted({account.revenue_type for account in accounts}),
+    }
+    if result["oldest"] is not None:
+        figures["priority"] = priority_for(
+            campaign.priority_rule,
+            unpaid_total=result["unpaid_total"],
+            oldest_due_date=result["oldest"],
+            newest_due_date=result["newest"],
+        )
+    return figures
+
+
 # --- build / rebuild ---------------------------------------------------------------------------
 
 

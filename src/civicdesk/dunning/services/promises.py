@@ -22,7 +22,6 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 
 from civicdesk.core.calendar import TOKYO
@@ -30,7 +29,7 @@ from civicdesk.dunning.choices import CampaignStatus, PromiseStatus, WorkItemSta
 from civicdesk.dunning.models import Promise, WorkItem
 from civicdesk.privacy.models import AccessAction
 from civicdesk.privacy.services import record_access
-from civicdesk.receivables.models import Installment, Payment
+from civicdesk.receivables.models import Payment
 
 SYSTEM_USERNAME = "system:check_promises"
 CHUNK = 500
@@ -157,14 +156,7 @@ def _follow_up(acting_user, promise: Promise, today: dt.date) -> WorkItem:
     if campaign is None or campaign.status != CampaignStatus.ACTIVE:
         campaign = campaigns.ensure_follow_up_campaign(promise.obligor.municipality)
     accounts = list(promise.accounts.all())
-    figures = _figures(accounts, today)
-    if figures["oldest_due_date"] is not None:
-        figures["priority"] = campaign_items.priority_for(
-            campaign.priority_rule,
-            unpaid_total=figures["unpaid_total"],
-            oldest_due_date=figures["oldest_due_date"],
-            newest_due_date=figures["newest_due_date"],
-        )
+    figures = campaign_items.item_figures(campaign, accounts, today)
     item, created = WorkItem.objects.get_or_create(
         campaign=campaign, obligor_id=promise.obligor_id, defaults=figures
     )
@@ -179,23 +171,6 @@ def _follow_up(acting_user, promise: Promise, today: dt.date) -> WorkItem:
     item.accounts.set(accounts)
     _log(acting_user, item, ["status", "follow_up_of"], "約束不履行のフォロー", created=created)
     return item
-
-
-def _figures(accounts: list, today: dt.date) -> dict:
-    owing = Installment.objects.filter(account__in=accounts, unpaid__gt=0)
-    result = owing.aggregate(
-        unpaid_total=Sum("unpaid", default=0),
-        oldest=Min("due_date"),
-        newest=Max("due_date"),
-        overdue=Count("pk", filter=Q(due_date__lt=today)),
-    )
-    return {
-        "unpaid_total": result["unpaid_total"],
-        "oldest_due_date": result["oldest"],
-        "newest_due_date": result["newest"],
-        "overdue_periods": result["overdue"],
-        "revenue_types": sorted({account.revenue_type for account in accounts}),
-    }
 
 
 def _log(acting_user, obj, fields, reason, *, created=False) -> None:

@@ -41,14 +41,6 @@ def _require(allowed: bool, message: str) -> None:
         raise PermissionDenied(message)
 
 
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, messages_ in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, messages_)
-    else:
-        form.add_error(None, error.messages)
-
-
 # --- Hand-overs ------------------------------------------------------------------------------
 
 
@@ -106,7 +98,7 @@ def hand_over(request, pk: int):
                     ip_address=client_ip(request),
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                form.add_service_errors(error)
             else:
                 label = selectors.ACTION_LABELS[action]
                 messages.success(request, f"引継ぎを「{label}」にしました。")
@@ -140,7 +132,7 @@ def hand_over_new(request, obligor_pk: int):
                     ip_address=client_ip(request),
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                form.add_service_errors(error)
             else:
                 messages.success(request, "引継ぎを起票しました。職員が確認します。")
                 return redirect("dunning:hand_over", pk=created.pk)

@@ -11,6 +11,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from civicdesk.core.forms import ServiceFormMixin
 from civicdesk.core.models import Municipality
 from civicdesk.sms.selectors import batches as selectors
 from civicdesk.sms.selectors.templates import active_templates
@@ -26,7 +27,7 @@ class TemplateChoiceField(forms.ModelChoiceField):
         return f"{template.name}（{template.get_revenue_type_display()}{personal}）"
 
 
-class SmsBatchForm(forms.Form):
+class SmsBatchForm(ServiceFormMixin, forms.Form):
     campaign = forms.ModelChoiceField(
         label="催告計画",
         queryset=None,
@@ -87,23 +88,6 @@ class SmsBatchForm(forms.Form):
             "rate_per_second": data["rate_per_second"],
             "reason": data["reason"],
         }
-
-    def add_service_errors(self, error: ValidationError) -> None:
-        """Put the service's field → message errors on the form's fields (the rest on top)."""
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for name, messages in error.message_dict.items():
-            target = name if name in self.fields else None
-            for message in messages:
-                self.add_error(target, message)
-
-    def error_links(self) -> list[tuple[str, str]]:
-        """(anchor id, message) per error, for partials/error_summary.html."""
-        links = [("", message) for message in self.non_field_errors()]
-        for bound in self:
-            links += [(bound.auto_id, message) for message in bound.errors]
-        return links
 
 
 def _rate_validator(limit: int, message: str):

@@ -4,20 +4,11 @@ from __future__ import annotations
 
 from django import forms
 
+from civicdesk.core.forms import ServiceFormMixin
 from civicdesk.sms.models import OptOut
 
 
-class ErrorLinksMixin:
-    """(anchor id, message) per error, for the error summary at the top of the form."""
-
-    def error_links(self) -> list[tuple[str, str]]:
-        links = [("", message) for message in self.non_field_errors()]
-        for field in self:
-            links += [(field.auto_id, message) for message in field.errors]
-        return links
-
-
-class OptOutForm(ErrorLinksMixin, forms.Form):
+class OptOutForm(ServiceFormMixin, forms.Form):
     number = forms.CharField(
         label="電話番号",
         max_length=30,

@@ -4,9 +4,9 @@ save names every problem) and its ValidationError is put back on the fields."""
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from civicdesk.core.choices import RevenueType
+from civicdesk.core.forms import ServiceFormMixin
 from civicdesk.sms.models import SmsTemplate
 
 FIELDS = ["name", "revenue_type", "body", "allows_personal_values", "is_active"]
@@ -16,7 +16,7 @@ def _label(name: str) -> str:
     return str(SmsTemplate._meta.get_field(name).verbose_name)
 
 
-class SmsTemplateForm(forms.Form):
+class SmsTemplateForm(ServiceFormMixin, forms.Form):
     name = forms.CharField(
         label=_label("name"),
         required=False,
@@ -77,20 +77,3 @@ class SmsTemplateForm(forms.Form):
             "revenue_type": data.get("revenue_type") or "",
             "allows_personal_values": bool(allows),
         }
-
-    def add_service_errors(self, error: ValidationError) -> None:
-        """Put the service's field → message errors on the form's fields."""
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for name, messages in error.message_dict.items():
-            target = name if name in self.fields else None
-            for message in messages:
-                self.add_error(target, message)
-
-    def error_links(self) -> list[tuple[str, str]]:
-        """(anchor id, message) per error, for partials/error_summary.html."""
-        links = [("", message) for message in self.non_field_errors()]
-        for bound in self:
-            links += [(bound.auto_id, message) for message in bound.errors]
-        return links

@@ -22,7 +22,6 @@ import unicodedata
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 
 from civicdesk.core.japanese import format_phone, normalize_phone
@@ -256,14 +255,7 @@ def _call_back(reply: SmsReply, accounts: list[Account]) -> WorkItem:
     An earlier call-back still pending keeps its time (the person is called back sooner, not
     later); a lease someone holds right now is left alone (they are working the person)."""
     campaign = campaigns.ensure_follow_up_campaign(reply.municipality)
-    figures = _figures(accounts)
-    if figures["oldest_due_date"] is not None:
-        figures["priority"] = campaign_items.priority_for(
-            campaign.priority_rule,
-            unpaid_total=figures["unpaid_total"],
-            oldest_due_date=figures["oldest_due_date"],
-            newest_due_date=figures["newest_due_date"],
-        )
+    figures = campaign_items.item_figures(campaign, accounts, timezone.localdate())
     item, created = WorkItem.objects.select_for_update(of=("self",)).get_or_create(
         campaign=campaign, obligor_id=reply.obligor_id, defaults=figures
     )
@@ -284,24 +276,6 @@ def _call_back(reply: SmsReply, accounts: list[Account]) -> WorkItem:
     action = AccessAction.CREATE if created else AccessAction.CHANGE
     _log(item, action, ["status", "callback_at"], "SMS 返信の折返し")
     return item
-
-
-def _figures(accounts: list[Account]) -> dict:
-    today = timezone.localdate()
-    owing = Installment.objects.filter(account__in=accounts, unpaid__gt=0)
-    result = owing.aggregate(
-        unpaid_total=Sum("unpaid", default=0),
-        oldest=Min("due_date"),
-        newest=Max("due_date"),
-        overdue=Count("pk", filter=Q(due_date__lt=today)),
-    )
-    return {
-        "unpaid_total": result["unpaid_total"],
-        "oldest_due_date": result["oldest"],
-        "newest_due_date": result["newest"],
-        "overdue_periods": result["overdue"],
-        "revenue_types": sorted({account.revenue_type for account in accounts}),
-    }
 
 
 def _log(obj, action: str, fields: list[str], reason: str) -> None:

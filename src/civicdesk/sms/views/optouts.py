@@ -24,14 +24,6 @@ def _require(allowed: bool, message: str) -> None:
         raise PermissionDenied(message)
 
 
-def _add_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, messages_ in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, messages_)
-    else:
-        form.add_error(None, error.messages)
-
-
 @never_cache
 @require_http_methods(["GET", "POST"])
 def opt_outs(request):
@@ -52,7 +44,7 @@ def opt_outs(request):
                     ip_address=client_ip(request),
                 )
             except ValidationError as error:
-                _add_errors(form, error)
+                form.add_service_errors(error)
             else:
                 messages.success(request, f"{added.display} を受信拒否に登録しました。")
                 return redirect("sms:optouts")

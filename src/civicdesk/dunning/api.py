@@ -19,6 +19,7 @@ from rest_framework.exceptions import APIException, AuthenticationFailed
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from civicdesk.core.api import ErrorSerializer
 from civicdesk.dunning.models import InboundCall
 from civicdesk.dunning.services.inbound import announce_inbound_call
 
@@ -82,10 +83,6 @@ class InboundCallSerializer(serializers.Serializer):
 class InboundCallResultSerializer(serializers.Serializer):
     call_id = serializers.IntegerField(help_text="受電の番号")
     matches = serializers.IntegerField(help_text="番号が一致した納付義務者の数")
-
-
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
 
 
 class InboundCallView(APIView):

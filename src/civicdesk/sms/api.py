@@ -24,6 +24,7 @@ from rest_framework.exceptions import APIException, AuthenticationFailed
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from civicdesk.core.api import ErrorSerializer
 from civicdesk.core.models import Municipality
 from civicdesk.sms.choices import ReceiptStatus
 from civicdesk.sms.models import SmsMessage, SmsReply
@@ -182,10 +183,6 @@ class ReceiptsResultSerializer(serializers.Serializer):
     replies = serializers.IntegerField(help_text="新たに登録した返信の数（重複は除く）")
     opted_out = serializers.IntegerField(help_text="停止ワードで受信拒否に登録した番号の数")
     unmatched = serializers.IntegerField(help_text="該当する SMS がなかった配信結果の数")
-
-
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
 
 
 class SmsReceiptsView(APIView):

@@ -262,13 +262,36 @@ class Progress:
 
 
 def progress(batch: SmsBatch) -> Progress:
-    counts = dict(
-        SmsMessage.objects.filter(batch=batch)
-        .values_list("status")
+    return progress_for([batch])[batch.pk]
+
+
+def progress_for(batches) -> dict[int, Progress]:
+    """Progress of many batches in one query (the list must not ask per row)."""
+    counts: dict[int, dict[str, int]] = {batch.pk: {} for batch in batches}
+    grouped = (
+        SmsMessage.objects.filter(batch__in=list(counts))
+        .values_list("batch_id", "status")
         .annotate(n=Count("pk"))
         .order_by()
     )
-    return Progress(total=sum(counts.values()), by_status=counts)
+    for batch_id, status, n in grouped:
+        counts[batch_id][status] = n
+    return {
+        pk: Progress(total=sum(by_status.values()), by_status=by_status)
+        for pk, by_status in counts.items()
+    }
+
+
+def batch_messages(batch: SmsBatch) -> QuerySet[SmsMessage]:
+    """The batch's messages for its page: no text, no person, only what the list shows."""
+    return (
+        SmsMessage.objects.filter(batch=batch)
+        .only(
+            "pk", "batch_id", "number", "status", "attempts", "error_code", "error_reason",
+            "sent_at", "delivered_at",
+        )
+        .order_by("pk")
+    )  # fmt: skip
 
 
 def is_over(batch: SmsBatch) -> bool:

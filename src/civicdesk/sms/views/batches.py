@@ -13,7 +13,6 @@ import math
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -30,7 +29,6 @@ from civicdesk.sms.choices import (
     SmsMessageStatus,
 )
 from civicdesk.sms.forms.batches import SEND, SmsBatchForm
-from civicdesk.sms.models import SmsMessage
 from civicdesk.sms.segments import count_segments
 from civicdesk.sms.selectors import batches as selectors
 from civicdesk.sms.services import batches as services
@@ -99,30 +97,13 @@ def _plan(request, form):
 
 def _list_page(request, form, checked=None):
     rows = selectors.recent_batches(request.user)
-    progress = _progress_by_batch(rows)
+    progress = selectors.progress_for(rows)
     context = {
         "rows": [(batch, progress[batch.pk]) for batch in rows],
         "form": form,
         "checked": checked,
     }
     return render(request, "sms/batches/list.html", context)
-
-
-def _progress_by_batch(rows) -> dict[int, selectors.Progress]:
-    """selectors.progress for many batches in one query (the list must not ask per row)."""
-    counts: dict[int, dict[str, int]] = {batch.pk: {} for batch in rows}
-    grouped = (
-        SmsMessage.objects.filter(batch__in=[batch.pk for batch in rows])
-        .values_list("batch_id", "status")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for batch_id, status, n in grouped:
-        counts[batch_id][status] = n
-    return {
-        pk: selectors.Progress(total=sum(by_status.values()), by_status=by_status)
-        for pk, by_status in counts.items()
-    }
 
 
 def _plan_context(plan: services.BatchPlan, now) -> dict:
@@ -169,15 +150,9 @@ def _batch_or_404(request, pk: int):
 def batch(request, pk: int):
     _require_view(request.user)
     batch = _batch_or_404(request, pk)
-    listed = (
-        SmsMessage.objects.filter(batch=batch)
-        .only(
-            "pk", "batch_id", "number", "status", "attempts", "error_code", "error_reason",
-            "sent_at", "delivered_at",
-        )
-        .order_by("pk")
-    )  # fmt: skip
-    page = Paginator(listed, MESSAGES_PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.batch_messages(batch), MESSAGES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     rows = [(message, masked_number(message.number)) for message in page]
     if rows:
         record_access(

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "civicdesk.receivables",
     "civicdesk.dunning",
     "civicdesk.sms",
+    "civicdesk.reports",
 ]
 
 MIDDLEWARE = [
@@ -169,6 +170,10 @@ if SMS_WEBHOOK_SECRET is not None and len(SMS_WEBHOOK_SECRET) < 32:
 SMS_STOP_WORDS = env.string_list(
     "CIVICDESK_SMS_STOP_WORDS", ["配信停止", "送信停止", "受信拒否", "停止", "STOP"]
 )
+
+# Reports (docs/reports.md): payments this many days after a reached contact count as paid
+# after contact.
+REPORT_PAID_DAYS = env.integer("CIVICDESK_REPORT_PAID_DAYS", 30, minimum=1)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],

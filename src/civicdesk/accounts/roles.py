@@ -57,6 +57,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "sms.change_smsbatch",
         "sms.add_optout",
         "sms.delete_optout",
+        # Reports: written (remarks), finalised and corrected by the center's supervisors.
+        "reports.view_*",
+        "reports.add_report",
+        "reports.change_report",
         "accounts.view_user",
         "accounts.view_team",
         "privacy.add_exportrecord",
@@ -87,6 +91,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "sms.allow_personal_values",
         "sms.add_optout",
         "sms.delete_optout",
+        # Reports are for the municipality: staff read them and set the yearly targets.
+        "reports.view_*",
+        "reports.add_target",
+        "reports.change_target",
     ],
     Role.INSPECTOR: [
         "core.view_*",
@@ -99,6 +107,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "dunning.view_campaign",
         "dunning.view_letterbatch",
         "sms.view_*",
+        "reports.view_*",
     ],
     Role.ADMIN: [
         "core.*",

@@ -1,0 +1,97 @@
+"""`civicdesk report`: a report to stdout or a file.
+
+    civicdesk report daily --date 2025-05-12 --format json
+    civicdesk report night --month 2025-05 --format csv --out 夜間.csv
+    civicdesk report monthly --month 2025-05 --format xlsx --out 月次.xlsx
+    civicdesk report annual --year 2025 --format pdf --out 年度.pdf
+
+JSON: {"period": …, "by_revenue_type": {"nhi": {…}, …}, "total": {…}} (docs/reports.md); rates
+are fractions. Binary formats need --out; an existing file is never overwritten. Errors go to
+stderr in Japanese with exit status 1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from civicdesk.core.models import Municipality
+from civicdesk.reports import selectors
+from civicdesk.reports.choices import ReportKind
+
+FORMATS = ("json", "xlsx", "pdf", "csv")
+TEXT_FORMATS = ("json", "csv")
+
+
+class Command(BaseCommand):
+    help = "業務報告書を出力します（日次・夜間・月次・年度。JSON / Excel / PDF / CSV）。"
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "kind", choices=ReportKind.values, help="daily | night | monthly | annual"
+        )
+        parser.add_argument("--date", help="日次: 対象日（例 2025-05-12）")
+        parser.add_argument("--month", help="夜間・月次: 対象月（例 2025-05）")
+        parser.add_argument("--year", type=int, help="年度: 対象年度（例 2025 = 令和7年度）")
+        parser.add_argument("--format", choices=FORMATS, default="json", help="出力形式")
+        parser.add_argument("--out", help="出力するファイル（json・csv は省略時に標準出力）")
+
+    def handle(self, *args, kind, format, out, **options):
+        municipality = Municipality.objects.default()
+        if municipality is None:
+            raise CommandError("自治体が登録されていません。")
+        data = build(municipality, kind, options)
+        if format == "json":
+            content = (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
+        else:
+            from civicdesk.reports import renderers
+
+            content = renderers.render(data, format)
+        write(content, format, out, self.stdout)
+
+
+def build(municipality, kind: str, options) -> dict:
+    if kind == ReportKind.DAILY:
+        return selectors.daily_report(municipality, _date(options["date"]))
+    if kind in (ReportKind.NIGHT, ReportKind.MONTHLY):
+        year, month = _month(options["month"])
+        builder = selectors.night_report if kind == ReportKind.NIGHT else selectors.monthly_report
+        return builder(municipality, year, month)
+    if options["year"] is None:
+        raise CommandError("--year（年度。例 2025）を指定してください。")
+    return selectors.annual_report(municipality, options["year"])
+
+
+def _date(value: str | None) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value or "")
+    except ValueError:
+        raise CommandError(f"--date は 2025-05-12 の形で指定してください（{value!r}）。") from None
+
+
+def _month(value: str | None) -> tuple[int, int]:
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})", value or "")
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise CommandError(f"--month は 2025-05 の形で指定してください（{value!r}）。")
+    return int(match.group(1)), int(match.group(2))
+
+
+def write(content: bytes, format: str, out: str | None, stdout) -> None:
+    if out is None:
+        if format not in TEXT_FORMATS:
+            raise CommandError(f"--format {format} には --out（出力ファイル）が必要です。")
+        stdout.flush()
+        sys.stdout.buffer.write(content)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        with open(out, "xb") as handle:
+            handle.write(content)
+    except FileExistsError:
+        raise CommandError(f"{out} は既にあります（上書きしません）。") from None
+    except OSError as error:
+        raise CommandError(f"{out} に書き込めません（{error.strerror}）。") from None

@@ -21,13 +21,15 @@ class Series:
 
 
 def nice_max(value: float) -> float:
-    """The axis top: 1, 2 or 5 times a power of ten, at least the value (and at least 1)."""
+    """The axis top: a round number at least the value, at least 4, whose quarters are
+    whole."""
     if value <= 0:
         return 1
     power = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 5, 10):
+    # Tops divisible by 4 so that the five ticks are whole numbers (0, 1, 2, 3, 4 · 10ⁿ).
+    for step in (1, 2, 4, 6, 8, 10):
         if value <= step * power:
-            return step * power
+            return max(step * power, 4)
     return 10 * power
 
 

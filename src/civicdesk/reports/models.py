@@ -38,7 +38,8 @@ class Target(models.Model):
         ordering = ["fiscal_year", "order", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["municipality", "fiscal_year", "label", "channel"], name="reports_target"
+                fields=["municipality", "fiscal_year", "label", "channel"],
+                name="reports_target_line",
             )
         ]
 

@@ -23,7 +23,7 @@ from civicdesk.core.models import Municipality
 from civicdesk.dunning.choices import WorkItemStatus
 from civicdesk.dunning.models import Contact, ContactAccount, WorkItem
 from civicdesk.reports import kpis
-from civicdesk.reports.choices import EDITABLE_KINDS, ReportKind, TargetChannel
+from civicdesk.reports.choices import EDITABLE_KINDS, ReportKind, ReportStatus, TargetChannel
 from civicdesk.reports.models import Report, Target
 
 VIEW_REPORTS = "reports.view_report"
@@ -68,13 +68,20 @@ def _period(kind: str, start: dt.date, end: dt.date, label: str) -> dict:
 # --- The reports ---------------------------------------------------------------------------------
 
 
-def daily_report(municipality: Municipality, day: dt.date) -> dict:
+def daily_report(municipality: Municipality, day: dt.date, *, live: bool = False) -> dict:
+    """The day's report; once its latest version is final, the figures it was finalised with
+    (``live``: always recompute — what finalising stores)."""
+    state = report_state(municipality, ReportKind.DAILY, day)
+    frozen = None if live else _frozen(municipality, ReportKind.DAILY, day)
+    if frozen is not None:
+        return {**frozen, "municipality": _municipality(municipality), "report": state}
     figures = kpis.period_figures(municipality.pk, day, day)
     return {
         "period": _period(ReportKind.DAILY, day, day, era_date(day)),
+        "municipality": _municipality(municipality),
         **figures,
         "hot_voice": hot_voice_lines(municipality.pk, day),
-        "report": report_state(municipality, ReportKind.DAILY, day),
+        "report": state,
     }
 
 
@@ -92,13 +99,21 @@ def night_report(municipality: Municipality, year: int, month: int) -> dict:
     }
     return {
         "period": _period(ReportKind.NIGHT, start, end, f"{era_year(start)}{month}月"),
+        "municipality": _municipality(municipality),
         "days": rows,
         "total": totals,
     }
 
 
-def monthly_report(municipality: Municipality, year: int, month: int) -> dict:
+def monthly_report(
+    municipality: Municipality, year: int, month: int, *, live: bool = False
+) -> dict:
+    """The month's report (frozen figures once final, as daily_report)."""
     start, end = month_bounds(year, month)
+    state = report_state(municipality, ReportKind.MONTHLY, start)
+    frozen = None if live else _frozen(municipality, ReportKind.MONTHLY, start)
+    if frozen is not None:
+        return {**frozen, "municipality": _municipality(municipality), "report": state}
     days = kpis.count_by_day(municipality.pk, start, end)
     figures = kpis.period_figures(municipality.pk, start, end, days=days)
     previous = month_bounds(*_year_month(shift_month(start, -1)))
@@ -111,7 +126,8 @@ def monthly_report(municipality: Municipality, year: int, month: int) -> dict:
         "same_month_last_year": kpis.period_figures(municipality.pk, *last_year)["total"],
         "targets": target_progress(municipality.pk, fiscal_year_of(start), end),
         "no_effect": no_effect_count(municipality.pk, start, end),
-        "report": report_state(municipality, ReportKind.MONTHLY, start),
+        "municipality": _municipality(municipality),
+        "report": state,
     }
 
 
@@ -129,6 +145,7 @@ def annual_report(municipality: Municipality, fiscal_year: int) -> dict:
         "period": _period(
             ReportKind.ANNUAL, start, end, f"{era_year(start).removesuffix('年')}年度"
         ),
+        "municipality": _municipality(municipality),
         **figures,
         "months": months,
         "targets": target_progress(municipality.pk, fiscal_year, end),
@@ -137,6 +154,24 @@ def annual_report(municipality: Municipality, fiscal_year: int) -> dict:
 
 def _year_month(day: dt.date) -> tuple[int, int]:
     return day.year, day.month
+
+
+def _municipality(municipality: Municipality) -> dict:
+    return {"code": municipality.code, "name": municipality.name}
+
+
+def _frozen(municipality: Municipality, kind: str, period: dt.date) -> dict | None:
+    """The figures of the latest version when it is final (a finalised report never changes,
+    even when contacts of its day are added or corrected later)."""
+    latest = (
+        Report.objects.filter(municipality=municipality, kind=kind, period=period)
+        .order_by("-version")
+        .values("status", "figures")
+        .first()
+    )
+    if latest is None or latest["status"] != ReportStatus.FINAL or not latest["figures"]:
+        return None
+    return latest["figures"]
 
 
 # --- Parts ---------------------------------------------------------------------------------------

@@ -130,10 +130,11 @@ def correct_report(
 
 def _figures(municipality, kind: str, period: dt.date) -> dict:
     if kind == ReportKind.DAILY:
-        data = selectors.daily_report(municipality, period)
+        data = selectors.daily_report(municipality, period, live=True)
     else:
-        data = selectors.monthly_report(municipality, period.year, period.month)
+        data = selectors.monthly_report(municipality, period.year, period.month, live=True)
     data.pop("report", None)
+    data.pop("municipality", None)
     return data
 
 

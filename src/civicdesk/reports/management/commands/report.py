@@ -25,6 +25,7 @@ from civicdesk.reports.choices import ReportKind
 
 FORMATS = ("json", "xlsx", "pdf", "csv")
 TEXT_FORMATS = ("json", "csv")
+YEARS = (2000, 2100)
 
 
 class Command(BaseCommand):
@@ -36,7 +37,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--date", help="日次: 対象日（例 2025-05-12）")
         parser.add_argument("--month", help="夜間・月次: 対象月（例 2025-05）")
-        parser.add_argument("--year", type=int, help="年度: 対象年度（例 2025 = 令和7年度）")
+        parser.add_argument("--year", help="年度: 対象年度（例 2025 = 令和7年度）")
         parser.add_argument("--format", choices=FORMATS, default="json", help="出力形式")
         parser.add_argument("--out", help="出力するファイル（json・csv は省略時に標準出力）")
 
@@ -61,21 +62,36 @@ def build(municipality, kind: str, options) -> dict:
         year, month = _month(options["month"])
         builder = selectors.night_report if kind == ReportKind.NIGHT else selectors.monthly_report
         return builder(municipality, year, month)
-    if options["year"] is None:
-        raise CommandError("--year（年度。例 2025）を指定してください。")
-    return selectors.annual_report(municipality, options["year"])
+    return selectors.annual_report(municipality, _year(options["year"]))
 
 
 def _date(value: str | None) -> dt.date:
     try:
-        return dt.date.fromisoformat(value or "")
+        day = dt.date.fromisoformat(value or "")
+        if not YEARS[0] <= day.year <= YEARS[1]:
+            raise ValueError(value)
+        return day
     except ValueError:
         raise CommandError(f"--date は 2025-05-12 の形で指定してください（{value!r}）。") from None
 
 
+def _year(value: str | None) -> int:
+    if value is None:
+        raise CommandError("--year（年度。例 2025）を指定してください。")
+    if not re.fullmatch(r"\d{4}", value) or not YEARS[0] <= int(value) <= YEARS[1]:
+        raise CommandError(
+            f"--year は 2025 の形（年度の始まりの西暦年）で指定してください（{value!r}）。"
+        )
+    return int(value)
+
+
 def _month(value: str | None) -> tuple[int, int]:
     match = re.fullmatch(r"(\d{4})-(\d{1,2})", value or "")
-    if not match or not 1 <= int(match.group(2)) <= 12:
+    if (
+        not match
+        or not 1 <= int(match.group(2)) <= 12
+        or not YEARS[0] <= int(match.group(1)) <= YEARS[1]
+    ):
         raise CommandError(f"--month は 2025-05 の形で指定してください（{value!r}）。")
     return int(match.group(1)), int(match.group(2))
 

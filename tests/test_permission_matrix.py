@@ -17,6 +17,8 @@ CASE_WORKERS = {"operator", "visitor", "supervisor"}
 QUEUE_WORKERS = {"operator", "supervisor"}
 # SMS pages: the center's supervisors send; staff and inspectors follow (ADR 0010).
 SMS_READERS = {"supervisor", "staff", "inspector"}
+# Reports are for the municipality; the center's supervisors write them (issue 7).
+REPORT_READERS = {"supervisor", "staff", "inspector"}
 MATRIX = {
     "core:home": EVERYONE,
     "core:calendar": EVERYONE,
@@ -44,6 +46,9 @@ MATRIX = {
     "sms:template_new": {"supervisor", "staff"},
     "sms:optouts": SMS_READERS,
     "sms:replies": SMS_READERS,
+    "reports:index": REPORT_READERS,
+    "reports:dashboard": REPORT_READERS,
+    "reports:dashboard_panel": REPORT_READERS,
 }
 # Pages that are parts of others (htmx panels, the export form): not in the menu.
 NOT_IN_NAVIGATION = {
@@ -58,6 +63,7 @@ NOT_IN_NAVIGATION = {
     "sms:template_new",
     "sms:optouts",
     "sms:replies",
+    "reports:dashboard_panel",
 }
 # POST-only actions without a parameter: allowed roles get past the permission check (any
 # answer but 403), others get 403; a GET is refused with 405 for everyone signed in.

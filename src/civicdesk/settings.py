@@ -162,6 +162,8 @@ SMS_SENDER = env.read("CIVICDESK_SMS_SENDER", "")
 SMS_PROVIDER_OPTIONS = sms_settings.provider_options(SMS_PROVIDER, VAR_DIR, SMS_SENDER)
 SMS_MAX_CHARACTERS = env.integer("CIVICDESK_SMS_MAX_CHARACTERS", 660, minimum=70)
 SMS_RATE_PER_SECOND = env.integer("CIVICDESK_SMS_RATE_PER_SECOND", 10, minimum=1)
+if SMS_RATE_PER_SECOND > 10_000:  # SmsBatch.rate_per_second is a small integer
+    raise env.ConfigError("CIVICDESK_SMS_RATE_PER_SECOND", "10000 以下にしてください")
 SMS_MAX_ATTEMPTS = env.integer("CIVICDESK_SMS_MAX_ATTEMPTS", 5, minimum=1)
 SMS_RETRY_SECONDS = env.decimal_number("CIVICDESK_SMS_RETRY_SECONDS", 30.0, minimum=0.01)
 SMS_WEBHOOK_SECRET = env.read("CIVICDESK_SMS_WEBHOOK_SECRET")

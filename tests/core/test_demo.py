@@ -34,6 +34,7 @@ def var_dir(settings, tmp_path):
 def few_obligors(monkeypatch):
     """`civicdesk demo` loads 50,000 obligors by default; the tests need a handful."""
     monkeypatch.setattr(demo, "DEMO_OBLIGORS", 25)
+    monkeypatch.setattr(demo, "DEMO_HISTORY_DAYS", 0)  # tests/reports/test_demo_history.py
 
 
 def run_demo(*args) -> str:

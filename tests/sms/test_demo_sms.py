@@ -26,6 +26,7 @@ pytestmark = pytest.mark.django_db
 def var_dir(settings, tmp_path, monkeypatch):
     settings.VAR_DIR = tmp_path
     monkeypatch.setattr(demo, "DEMO_OBLIGORS", 300)
+    monkeypatch.setattr(demo, "DEMO_HISTORY_DAYS", 0)
     return tmp_path
 
 

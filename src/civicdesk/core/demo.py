@@ -42,6 +42,9 @@ DEMO_TEAMS = {
 
 DEMO_OBLIGORS = 50_000
 DEMO_SEED = 1
+# Days of contact history `civicdesk demo` makes through the real services (issue 7); 0: none
+# (the demo tests set it so, their own history test runs it once).
+DEMO_HISTORY_DAYS = 90
 # The demo user who loads the files: importing data is municipal staff work (DESIGN.md).
 DEMO_IMPORTER = "staff"
 
@@ -264,6 +267,24 @@ def create_demo_campaigns(*, municipality: Municipality, today: date | None = No
         made = create(acting_user=supervisor, municipality=municipality, today=today)
         sms = create_demo_sms(acting_user=supervisor, municipality=municipality, today=today)
         return [*made, sms] if sms is not None else made
+
+
+def create_demo_history(*, municipality: Municipality, today: date | None = None) -> dict:
+    """Three months of contacts, letters, SMS and payments (reports.demo_history), after
+    create_demo_campaigns (it uses the SMS template). Skipped when contacts exist."""
+    from django.utils import timezone
+
+    from civicdesk.reports.demo_history import create_demo_history as create
+
+    if not DEMO_HISTORY_DAYS:
+        return {"skipped": True}
+    with transaction.atomic():
+        return create(
+            municipality=municipality,
+            today=today or timezone.localdate(),
+            days=DEMO_HISTORY_DAYS,
+            seed=DEMO_SEED,
+        )
 
 
 def remove_demo_data(*, acting_user, municipality: Municipality) -> int:

@@ -50,6 +50,14 @@ NAV_ITEMS = [
         frozenset({Role.SUPERVISOR, Role.STAFF, Role.INSPECTOR}),
     ),
     NavItem("SMS", "sms:batches", frozenset({Role.SUPERVISOR, Role.STAFF, Role.INSPECTOR})),
+    NavItem(
+        "業務報告書", "reports:index", frozenset({Role.SUPERVISOR, Role.STAFF, Role.INSPECTOR})
+    ),
+    NavItem(
+        "本日の状況",
+        "reports:dashboard",
+        frozenset({Role.SUPERVISOR, Role.STAFF, Role.INSPECTOR}),
+    ),
     NavItem("職員への依頼", "dunning:staff_requests", frozenset({Role.SUPERVISOR, Role.STAFF})),
     NavItem("効果なし", "dunning:no_effect", frozenset({Role.SUPERVISOR, Role.STAFF})),
     NavItem("データ取込み", "receivables:imports", frozenset({Role.STAFF})),

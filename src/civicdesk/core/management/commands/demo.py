@@ -105,6 +105,13 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"催告計画「{campaign.name}」を作成しました（対象 {campaign.items.count():,} 人）。"
             )
+        made = demo.create_demo_history(municipality=municipality)
+        if not made.get("skipped"):
+            self.stdout.write(
+                f"3か月分の対応履歴を作成しました（架電 {made.get('outbound_call', 0):,} 件、"
+                f"訪問 {made.get('visit', 0):,} 件、SMS {made.get('sms', 0):,} 件、"
+                f"文書 {made.get('letter', 0):,} 件、入金 {made.get('payments', 0):,} 件）。"
+            )
 
     def _progress(self):
         labels = {"receivables": "滞納データ（期別）", "household": "世帯員"}

@@ -1,0 +1,425 @@
+"""Three months of contact history for ``civicdesk demo`` (issue 7), made through the real
+services so that every report shows realistic figures on first start.
+
+- outbound calls and visits: dunning.services.contacts.record_contact with ``now=`` the
+  moment of the contact, by an operator (calls) or a visitor (visits) whose team holds the
+  revenue type (the supervisor when no team does), only on open days of the calls / visits
+  calendar and inside their hours (an evening extension gives night calls), with promises on
+  open days within DUNNING_PROMISE_MAX_DAYS, hand-overs and hot voice now and then;
+- letters: two small batches through dunning.services.letters.create_letter_batch;
+- SMS: a small sms campaign, a batch through sms.services.batches.create_sms_batch (``now=``
+  the day), each text handed to the file provider and recorded with
+  sms.services.sending.record_accepted at that day's time (run_sms_batch cannot be told the
+  time: it would date every text today, and sends only while the sms calendar is open now);
+- payments: the kept promises' payments as a payments file, loaded with the real importer
+  (receivables.services.import_file), whose hook decides the promises; broken ones are then
+  decided by dunning.services.promises.decide_promises for ``today``;
+- the yearly targets (reports.services.create_demo_targets) of the fiscal years covered.
+
+Deterministic for a seed (and the same obligors). Run once: when the municipality has any
+contact before ``today`` nothing is made again.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Min
+
+from civicdesk.accounts.models import Role, User
+from civicdesk.core import calendar
+from civicdesk.core.calendar import TOKYO, Service
+from civicdesk.core.japanese import fiscal_year_of
+from civicdesk.dunning.choices import (
+    CampaignChannel,
+    ContactChannel,
+    ContactOutcome,
+    ContactParty,
+    HandOverReason,
+    PromiseStatus,
+)
+from civicdesk.dunning.models import Contact, Promise
+from civicdesk.receivables.models import Account, Installment
+
+DEFAULT_DAYS = 90
+# About 60 open days: ~900 calls and ~180 visits (each record_contact reads the calendar:
+# ~0.1 s on SQLite), plus letters and SMS.
+CALLS_PER_DAY = 15
+VISITS_PER_DAY = 3
+LETTERS_PER_BATCH = 3
+SMS_CAMPAIGN = "国保 SMS催告（履歴デモ）"
+SMS_TOWNS = 1
+# Of the promises whose date has passed, how many were paid (the rest are broken).
+KEPT_SHARE = 0.65
+PROMISE_DAYS = (3, 21)  # a promise falls this many days after the call (first open day)
+
+# Who answered a call, and the outcomes that go with it (weights).
+CALL_PARTIES = [(ContactParty.NONE, 45), (ContactParty.SELF, 35), (ContactParty.FAMILY, 15),
+                (ContactParty.OTHER, 5)]  # fmt: skip
+NOT_REACHED_CALL = [(ContactOutcome.NO_ANSWER, 60), (ContactOutcome.VOICEMAIL, 25),
+                    (ContactOutcome.BUSY, 10), (ContactOutcome.NOT_IN_SERVICE, 5)]  # fmt: skip
+REACHED = [(ContactOutcome.PROMISE, 35), (ContactOutcome.WILL_PAY, 20),
+           (ContactOutcome.ALREADY_PAID, 8), (ContactOutcome.CALLBACK, 10),
+           (ContactOutcome.MESSAGE_LEFT, 8), (ContactOutcome.INSTALLMENT_CONSULTATION, 4),
+           (ContactOutcome.REFUSAL, 5), (ContactOutcome.INQUIRY, 5),
+           (ContactOutcome.OTHER, 5)]  # fmt: skip
+VISIT_PARTIES = [(ContactParty.NONE, 60), (ContactParty.SELF, 30), (ContactParty.FAMILY, 10)]
+NOT_MET_VISIT = [(ContactOutcome.ABSENT, 90), (ContactOutcome.NOT_RESIDING, 10)]
+HOT_VOICES = [
+    "「年金が入ったら必ず払う。催促の電話はもういらない」",
+    "「納付書をなくした。どこで払えるのか教えてほしい」",
+    "「夜なら電話に出られる。昼間はかけないでほしい」",
+    "「分納にしてもらえるなら払いたい」",
+]
+HAND_OVERS = [
+    (HandOverReason.HARDSHIP, "失業中で納付が難しいとの申出。区で相談を希望。"),
+    (HandOverReason.COMPLAINT, "催告の電話が多いとの苦情。対応の確認をお願いします。"),
+]
+
+
+@dataclass
+class _Case:
+    account_id: int
+    obligor_id: int
+    revenue_type: str
+    installment_id: int
+    case_no: str
+    fiscal_year: int
+    period: str
+    unpaid: int
+
+
+@dataclass
+class _Run:
+    municipality: object
+    today: dt.date
+    rng: random.Random
+    supervisor: User
+    staff: User
+    callers: dict  # revenue type → [users]
+    visitors: dict
+    counts: dict = field(default_factory=lambda: defaultdict(int))
+    obligors: dict = field(default_factory=dict)
+    # (service, day) → DayInfo: one calendar read per service, not one per contact
+    days: dict = field(default_factory=dict)
+
+
+def create_demo_history(
+    *,
+    municipality,
+    today: dt.date,
+    days: int = DEFAULT_DAYS,
+    seed: int = 1,
+    calls_per_day: int = CALLS_PER_DAY,
+    visits_per_day: int = VISITS_PER_DAY,
+) -> dict:
+    """Contacts of the ``days`` before ``today``; returns what was made (counts by kind)."""
+    from civicdesk.reports.services import create_demo_targets
+
+    start = today - dt.timedelta(days=days)
+    if Contact.objects.filter(
+        obligor__municipality=municipality, at__lt=_at(today, dt.time())
+    ).exists():
+        return {"skipped": True}
+    run = _prepare(municipality, today, seed)
+    cases = _cases(municipality)
+    if run is None or not cases:
+        return {"skipped": True}
+    for year in range(fiscal_year_of(start), fiscal_year_of(today) + 1):
+        run.counts["targets"] += len(
+            create_demo_targets(municipality=municipality, fiscal_year=year)
+        )
+    for day in _open_days(Service.CALLS, start, today, municipality):
+        _calls(run, cases, day, calls_per_day)
+    for day in _open_days(Service.VISITS, start, today, municipality):
+        _visits(run, cases, day, visits_per_day)
+    _letters(run, cases, _open_days(Service.CALLS, start, today, municipality))
+    _sms(run, _open_days(Service.SMS, start, today, municipality))
+    _payments(run)
+    return dict(run.counts)
+
+
+# --- Who, what, when -----------------------------------------------------------------------
+
+
+def _prepare(municipality, today: dt.date, seed: int) -> _Run | None:
+    users = list(
+        User.objects.filter(municipality=municipality, is_active=True)
+        .select_related("team")
+        .order_by("username")
+    )
+    supervisor = next((u for u in users if u.role == Role.SUPERVISOR), None)
+    staff = next((u for u in users if u.role == Role.STAFF), None)
+    if supervisor is None or staff is None:
+        return None
+    callers, visitors = defaultdict(list), defaultdict(list)
+    for user in users:
+        into = {Role.OPERATOR: callers, Role.VISITOR: visitors}.get(user.role)
+        for revenue_type in user.team.revenue_types if into is not None and user.team else []:
+            into[revenue_type].append(user)
+    return _Run(municipality, today, random.Random(seed), supervisor, staff, callers, visitors)
+
+
+def _cases(municipality) -> list[_Case]:
+    """Every account with something unpaid, with its oldest unpaid installment."""
+    oldest = (
+        Installment.objects.filter(account__municipality=municipality, unpaid__gt=0)
+        .values("account_id")
+        .annotate(first=Min("id"))
+        .values_list("first", flat=True)
+    )
+    rows = (
+        Installment.objects.filter(pk__in=oldest)  # a subquery: 50,000 people, no id list
+        .select_related("account")
+        .order_by("account_id")
+    )
+    return [
+        _Case(i.account_id, i.account.obligor_id, i.account.revenue_type, i.pk,
+              i.account.case_no, i.fiscal_year, i.period, i.unpaid)
+        for i in rows
+    ]  # fmt: skip
+
+
+def _open_days(service, start: dt.date, today: dt.date, municipality) -> list[dt.date]:
+    last = today - dt.timedelta(days=1)
+    return [
+        info.date
+        for info in calendar.days(service, start, last, municipality=municipality)
+        if info.open
+    ]
+
+
+def _at(day: dt.date, time: dt.time) -> dt.datetime:
+    return dt.datetime.combine(day, time, tzinfo=TOKYO)
+
+
+def _day(run: _Run, service, day: dt.date):
+    if (service, day) not in run.days:
+        last = run.today + dt.timedelta(days=settings.DUNNING_PROMISE_MAX_DAYS + 1)
+        first = min(day, run.today - dt.timedelta(days=DEFAULT_DAYS))
+        for info in calendar.days(service, first, max(last, day), municipality=run.municipality):
+            run.days[service, info.date] = info
+    return run.days[service, day]
+
+
+def _moment(run: _Run, service, day: dt.date) -> dt.datetime:
+    """A random minute inside the day's hours of the service (the evening extension too)."""
+    hours = _day(run, service, day).hours
+    begin, end = run.rng.choice(hours)
+    first = begin.hour * 60 + begin.minute
+    minutes = run.rng.randrange(first, end.hour * 60 + end.minute)
+    return _at(day, dt.time(minutes // 60, minutes % 60, run.rng.randrange(60)))
+
+
+def _pick(rng: random.Random, weighted):
+    values, weights = zip(*weighted, strict=True)
+    return rng.choices(values, weights)[0]
+
+
+def _obligor(run: _Run, obligor_id: int):
+    from civicdesk.registry.models import Obligor
+
+    if obligor_id not in run.obligors:
+        run.obligors[obligor_id] = Obligor.objects.select_related("municipality").get(pk=obligor_id)
+    return run.obligors[obligor_id]
+
+
+def _promise_day(run: _Run, day: dt.date) -> dt.date | None:
+    low = day + dt.timedelta(days=PROMISE_DAYS[0])
+    high = day + dt.timedelta(days=min(PROMISE_DAYS[1], settings.DUNNING_PROMISE_MAX_DAYS))
+    open_days = [
+        low + dt.timedelta(days=n)
+        for n in range((high - low).days + 1)
+        if _day(run, Service.CALLS, low + dt.timedelta(days=n)).open
+    ]
+    return run.rng.choice(open_days) if open_days else None
+
+
+# --- Calls and visits ------------------------------------------------------------------------
+
+
+def _record(run: _Run, case: _Case, user, channel, party, outcome, at: dt.datetime) -> None:
+    from civicdesk.dunning.services.contacts import record_contact
+
+    promises, note, hot_voice, hand_over = [], "", False, None
+    if outcome == ContactOutcome.PROMISE:
+        promised_on = _promise_day(run, at.date())
+        if promised_on is None:
+            outcome = ContactOutcome.WILL_PAY
+        else:
+            amount = (
+                max(1_000, case.unpaid // 1_000 * 1_000) if case.unpaid >= 1_000 else case.unpaid
+            )
+            promises = [(min(amount, case.unpaid), promised_on)]
+    if party != ContactParty.NONE and run.rng.random() < 0.06:
+        note, hot_voice = run.rng.choice(HOT_VOICES), True
+    if party != ContactParty.NONE and outcome != ContactOutcome.PROMISE and run.rng.random() < 0.03:
+        hand_over = run.rng.choice(HAND_OVERS)
+    if outcome == ContactOutcome.INSTALLMENT_CONSULTATION:
+        note = note or "分納の相談を希望。区の担当へ引継ぎ。"
+    record_contact(
+        acting_user=user, obligor=_obligor(run, case.obligor_id), channel=channel, party=party,
+        outcome=outcome, accounts=[case.account_id], note=note, hot_voice=hot_voice,
+        promises=promises, hand_over=hand_over, now=at,
+    )  # fmt: skip
+    run.counts[channel] += 1
+    run.counts["promises"] += len(promises)
+
+
+def _calls(run: _Run, cases: list[_Case], day: dt.date, per_day: int) -> None:
+    for _ in range(per_day):
+        case = run.rng.choice(cases)
+        user = run.rng.choice(run.callers.get(case.revenue_type) or [run.supervisor])
+        party = _pick(run.rng, CALL_PARTIES)
+        outcome = _pick(run.rng, NOT_REACHED_CALL if party == ContactParty.NONE else REACHED)
+        if outcome == ContactOutcome.PROMISE and party == ContactParty.OTHER:
+            outcome = ContactOutcome.MESSAGE_LEFT  # someone else cannot promise for them
+        at = _moment(run, Service.CALLS, day)
+        _record(run, case, user, ContactChannel.OUTBOUND_CALL, party, outcome, at)
+
+
+def _visits(run: _Run, cases: list[_Case], day: dt.date, per_day: int) -> None:
+    visited = [c for c in cases if run.visitors.get(c.revenue_type)] or cases
+    for _ in range(per_day):
+        case = run.rng.choice(visited)
+        user = run.rng.choice(run.visitors.get(case.revenue_type) or [run.supervisor])
+        party = _pick(run.rng, VISIT_PARTIES)
+        outcome = _pick(run.rng, NOT_MET_VISIT if party == ContactParty.NONE else REACHED)
+        at = _moment(run, Service.VISITS, day)
+        _record(run, case, user, ContactChannel.VISIT, party, outcome, at)
+
+
+# --- Letters and SMS -------------------------------------------------------------------------
+
+
+def _letters(run: _Run, cases: list[_Case], days: list[dt.date]) -> None:
+    """Two small batches (each prints a PDF): a month apart, to people of one revenue type."""
+    from civicdesk.dunning.services.letters import create_letter_batch
+    from civicdesk.registry.models import Obligor
+
+    if not days:
+        return
+    for day in (days[len(days) // 4], days[len(days) * 3 // 4]):
+        revenue_type = run.rng.choice(sorted({c.revenue_type for c in cases}))
+        obligor_ids = sorted({c.obligor_id for c in cases if c.revenue_type == revenue_type})
+        chosen = run.rng.sample(obligor_ids, min(LETTERS_PER_BATCH, len(obligor_ids)))
+        numbers = list(Obligor.objects.filter(pk__in=chosen).values_list("resident_no", flat=True))
+        batch = create_letter_batch(
+            acting_user=run.supervisor, resident_nos=numbers, revenue_type=revenue_type,
+            reason="催告書の印刷（デモ履歴）", now=_at(day, dt.time(10, 0)),
+        )  # fmt: skip
+        run.counts["letter_batches"] += 1
+        run.counts[ContactChannel.LETTER] += batch.letters.count()
+
+
+def _sms(run: _Run, days: list[dt.date]) -> None:
+    """One batch a month before today, to NHI people with a mobile in the town with most."""
+    from civicdesk.accounts.models import Team
+    from civicdesk.dunning.services.campaigns import create_campaign
+    from civicdesk.sms.models import SmsMessage, SmsTemplate
+    from civicdesk.sms.providers.file import FileProvider
+    from civicdesk.sms.services.batches import create_sms_batch
+    from civicdesk.sms.services.sending import record_accepted
+
+    template = SmsTemplate.objects.filter(municipality=run.municipality, revenue_type="nhi").first()
+    teams = Team.objects.filter(municipality=run.municipality).order_by("pk")
+    team = next((t for t in teams if "nhi" in t.revenue_types), None)
+    day = next((d for d in reversed(days) if d <= run.today - dt.timedelta(days=30)), None)
+    if template is None or team is None or day is None:
+        return
+    towns = _nhi_towns(run.municipality)
+    campaign = create_campaign(
+        acting_user=run.supervisor, name=SMS_CAMPAIGN, channel=CampaignChannel.SMS,
+        starts_on=day, ends_on=run.today,
+        conditions={"revenue_types": ["nhi"], "has_phone": True, "towns": towns},
+        max_attempts=1, min_days_between_contacts=3, retry_rules={}, teams=[team],
+        municipality=run.municipality, today=day,
+    )  # fmt: skip
+    at = _at(day, dt.time(10, 0))
+    batch = create_sms_batch(acting_user=run.supervisor, campaign=campaign, template=template,
+                             reason="SMS 催告（デモ履歴）", now=at)  # fmt: skip
+    provider = FileProvider(settings.VAR_DIR / "demo" / "sms-history-outbox.jsonl")
+    from civicdesk.sms.providers import OutgoingMessage
+
+    for index, message in enumerate(SmsMessage.objects.filter(batch=batch).order_by("pk")):
+        sent_at = at + dt.timedelta(seconds=index)
+        accepted = provider.send(OutgoingMessage(message.key, message.number, message.text))
+        record_accepted(message, provider_message_id=accepted.provider_message_id, at=sent_at,
+                        batch=batch)  # fmt: skip
+        run.counts[ContactChannel.SMS] += 1
+
+
+def _nhi_towns(municipality) -> list[str]:
+    from django.db.models import Count
+
+    from civicdesk.registry.models import Obligor
+
+    return list(
+        Obligor.objects.filter(municipality=municipality, accounts__revenue_type="nhi")
+        .exclude(town="")
+        .values("town")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "town")
+        .values_list("town", flat=True)[:SMS_TOWNS]
+    )
+
+
+# --- Payments and promises -------------------------------------------------------------------
+
+
+def _payments(run: _Run) -> None:
+    """Pay most promises whose date has passed, through the payments import; decide the rest."""
+    from civicdesk.dunning.services.promises import decide_promises
+    from civicdesk.receivables.services import import_file
+
+    promises = (
+        Promise.objects.filter(
+            obligor__municipality=run.municipality,
+            status=PromiseStatus.PENDING,
+            promised_on__lt=run.today,
+        )
+        .select_related("contact")
+        .prefetch_related("accounts")
+        .order_by("pk")
+    )
+    rows = []
+    for promise in promises:
+        if run.rng.random() >= KEPT_SHARE:
+            continue
+        account = promise.accounts.all()[0]
+        installment = _first_unpaid(account)
+        if installment is None:
+            continue
+        contact_day = promise.contact.at.astimezone(TOKYO).date()
+        earliest = max(
+            contact_day + dt.timedelta(days=1), promise.promised_on - dt.timedelta(days=4)
+        )
+        span = (promise.promised_on - earliest).days
+        paid_on = earliest + dt.timedelta(days=run.rng.randint(0, max(span, 0)))
+        rows.append([account.revenue_type, account.case_no, installment.fiscal_year,
+                     installment.period, promise.amount, paid_on.isoformat(), ""])  # fmt: skip
+    if rows:
+        path = settings.VAR_DIR / "demo" / "payments-history.csv"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\r\n")
+            writer.writerow(["税目", "整理番号", "年度", "期別", "納付額", "収納日", "領収日"])
+            writer.writerows(rows)
+        result = import_file(acting_user=run.staff, municipality=run.municipality,
+                             kind="payments", path=path, encoding="utf-8")  # fmt: skip
+        run.counts["payments"] += result.counts.get("payments", 0)
+        run.counts["payment_errors"] += result.error_count
+    decided = decide_promises(acting_user=run.staff, today=run.today)
+    run.counts["promises_broken"] += decided.get(PromiseStatus.BROKEN, 0)
+    run.counts["promises_kept"] = Promise.objects.filter(
+        obligor__municipality=run.municipality, status=PromiseStatus.KEPT
+    ).count()
+
+
+def _first_unpaid(account: Account) -> Installment | None:
+    return account.installments.filter(unpaid__gt=0).order_by("fiscal_year", "due_date").first()

@@ -74,11 +74,11 @@ def daily_report(municipality: Municipality, day: dt.date, *, live: bool = False
     state = report_state(municipality, ReportKind.DAILY, day)
     frozen = None if live else _frozen(municipality, ReportKind.DAILY, day)
     if frozen is not None:
-        return {**frozen, "municipality": _municipality(municipality), "report": state}
+        return {**frozen, "municipality": municipality_data(municipality), "report": state}
     figures = kpis.period_figures(municipality.pk, day, day)
     return {
         "period": _period(ReportKind.DAILY, day, day, era_date(day)),
-        "municipality": _municipality(municipality),
+        "municipality": municipality_data(municipality),
         **figures,
         "hot_voice": hot_voice_lines(municipality.pk, day),
         "report": state,
@@ -99,7 +99,7 @@ def night_report(municipality: Municipality, year: int, month: int) -> dict:
     }
     return {
         "period": _period(ReportKind.NIGHT, start, end, f"{era_year(start)}{month}月"),
-        "municipality": _municipality(municipality),
+        "municipality": municipality_data(municipality),
         "days": rows,
         "total": totals,
     }
@@ -113,7 +113,7 @@ def monthly_report(
     state = report_state(municipality, ReportKind.MONTHLY, start)
     frozen = None if live else _frozen(municipality, ReportKind.MONTHLY, start)
     if frozen is not None:
-        return {**frozen, "municipality": _municipality(municipality), "report": state}
+        return {**frozen, "municipality": municipality_data(municipality), "report": state}
     days = kpis.count_by_day(municipality.pk, start, end)
     figures = kpis.period_figures(municipality.pk, start, end, days=days)
     previous = month_bounds(*_year_month(shift_month(start, -1)))
@@ -126,7 +126,7 @@ def monthly_report(
         "same_month_last_year": kpis.period_figures(municipality.pk, *last_year)["total"],
         "targets": target_progress(municipality.pk, fiscal_year_of(start), end),
         "no_effect": no_effect_count(municipality.pk, start, end),
-        "municipality": _municipality(municipality),
+        "municipality": municipality_data(municipality),
         "report": state,
     }
 
@@ -145,7 +145,7 @@ def annual_report(municipality: Municipality, fiscal_year: int) -> dict:
         "period": _period(
             ReportKind.ANNUAL, start, end, f"{era_year(start).removesuffix('年')}年度"
         ),
-        "municipality": _municipality(municipality),
+        "municipality": municipality_data(municipality),
         **figures,
         "months": months,
         "targets": target_progress(municipality.pk, fiscal_year, end),
@@ -156,7 +156,7 @@ def _year_month(day: dt.date) -> tuple[int, int]:
     return day.year, day.month
 
 
-def _municipality(municipality: Municipality) -> dict:
+def municipality_data(municipality: Municipality) -> dict:
     return {"code": municipality.code, "name": municipality.name}
 
 
@@ -256,16 +256,26 @@ def report_state(municipality: Municipality, kind: str, period: dt.date) -> dict
         .order_by("-version")
         .first()
     )
-    if latest is None:
+    return version_state(latest)
+
+
+def version_state(report: Report | None) -> dict | None:
+    """A version's state and remarks as the report data carries them (None: no version)."""
+    if report is None:
         return None
     return {
-        "version": latest.version,
-        "status": latest.status,
-        "remarks": latest.remarks,
-        "proposals": latest.proposals,
-        "finalised_at": latest.finalised_at.isoformat() if latest.finalised_at else None,
-        "correction_reason": latest.correction_reason,
+        "version": report.version,
+        "status": report.status,
+        "remarks": report.remarks,
+        "proposals": report.proposals,
+        "finalised_at": report.finalised_at.isoformat() if report.finalised_at else None,
+        "correction_reason": report.correction_reason,
     }
+
+
+def targets_of(municipality: Municipality, fiscal_year: int) -> list[Target]:
+    """The year's target lines, in the order target_progress reads them."""
+    return list(Target.objects.filter(municipality=municipality, fiscal_year=fiscal_year))
 
 
 def versions(municipality: Municipality, kind: str, period: dt.date) -> list[Report]:

@@ -74,8 +74,7 @@ def load(municipality: Municipality, period: Period, number: int | None = None) 
             raise Http404("その版はありません。")
     if version is not None and version.status == ReportStatus.FINAL:
         # Who the report is for is not part of the figures kept (services._figures).
-        data = {**version.figures, "municipality": {"code": municipality.code,
-                                                    "name": municipality.name}}  # fmt: skip
+        data = {**version.figures, "municipality": selectors.municipality_data(municipality)}
     else:
         data = live(municipality, period)
     data["report"] = state(version)
@@ -83,14 +82,5 @@ def load(municipality: Municipality, period: Period, number: int | None = None) 
 
 
 def state(version: Report | None) -> dict | None:
-    """The same shape as selectors.report_state, for the version shown (not only the latest)."""
-    if version is None:
-        return None
-    return {
-        "version": version.version,
-        "status": version.status,
-        "remarks": version.remarks,
-        "proposals": version.proposals,
-        "finalised_at": version.finalised_at.isoformat() if version.finalised_at else None,
-        "correction_reason": version.correction_reason,
-    }
+    """selectors.report_state's shape, for the version shown (not only the latest)."""
+    return selectors.version_state(version)

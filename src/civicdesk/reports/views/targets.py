@@ -33,8 +33,7 @@ def targets(request, fiscal_year: int):
         raise Http404("対象外の年度です。")
     may_edit = request.user.has_perm(target_services.CHANGE_TARGETS)
     municipality = municipality_for(request.user)
-    # The order of Target's Meta: the same as selectors.target_progress reads them.
-    lines = list(Target.objects.filter(municipality=municipality, fiscal_year=fiscal_year))
+    lines = selectors.targets_of(municipality, fiscal_year)
     form = TargetCountsForm(targets=lines) if may_edit else None
     if request.method == "POST":
         if not may_edit:

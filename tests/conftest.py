@@ -25,6 +25,24 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
+DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences"}
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """After every test that used the database: the report columns of every contact agree with
+    its ContactAccount and Promise rows (ADR 0011), whoever wrote them."""
+    result = yield
+    if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker(
+        "django_db"
+    ):
+        from civicdesk.dunning.coverage import mismatched_contacts
+
+        wrong = mismatched_contacts()
+        assert not wrong, f"contacts whose coverage / promised / reached_on are stale: {wrong}"
+    return result
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(request, settings):
     """Argon2 is deliberately slow; tests that are about hashing ask for it with a marker."""

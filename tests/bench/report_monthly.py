@@ -180,7 +180,7 @@ def _rows(rng: random.Random, municipality_id: int):
                     None,
                 )
             )
-            mine.append((account_id, revenue_type))
+            mine.append((account_id, revenue_type, kind))
         accounts.append(mine)
     installment_rows = [(a[0], a[0], 2024, "1", "2024-07-31", 10_000, 0) for a in account_rows]
     payment_rows = [
@@ -203,13 +203,15 @@ def _rows(rng: random.Random, municipality_id: int):
         ),
         ("receivables_payment", "id, installment_id, amount, paid_on", payment_rows),
         ("dunning_contact", CONTACT_COLUMNS, contacts),
-        ("dunning_contactaccount", "id, contact_id, account_id, revenue_type", covered),
+        ("dunning_contactaccount", "id, contact_id, account_id, revenue_type, reached_on", covered),
         ("dunning_promise", PROMISE_COLUMNS, promises),
         ("dunning_promise_accounts", "id, promise_id, account_id", promise_accounts),
     ]
 
 
 def _contact_rows(rng, accounts, postgres: bool, now: str):
+    from civicdesk.dunning.coverage import coverage_of
+
     contacts, covered, promises, promise_accounts = [], [], [], []
     weights = [c[1] for c in CHANNELS]
     first = dt.datetime(YEAR, MONTH, 1, tzinfo=dt.UTC) - dt.timedelta(hours=9)  # 00:00 JST
@@ -223,6 +225,8 @@ def _contact_rows(rng, accounts, postgres: bool, now: str):
         night = minute >= 17 * 60 + 15 and channel in ("outbound_call", "visit")
         promised = reached and channel in ("outbound_call", "visit") and rng.random() < 0.06
         party = rng.choice(["self", "self", "self", "family", "other"]) if reached else "none"
+        mine = accounts[obligor_id - 1]
+        chosen = mine if len(mine) == 1 or rng.random() < 0.5 else [rng.choice(mine)]
         outcome = ("promise" if promised else yes) if reached else no
         contacts.append(
             (
@@ -237,12 +241,13 @@ def _contact_rows(rng, accounts, postgres: bool, now: str):
                 reached,
                 night,
                 now,
+                coverage_of((revenue_type, kind) for _, revenue_type, kind in chosen),
+                promised,
             )
         )
-        mine = accounts[obligor_id - 1]
-        chosen = mine if len(mine) == 1 or rng.random() < 0.5 else [rng.choice(mine)]
-        for account_id, revenue_type in chosen:
-            covered.append((len(covered) + 1, contact_id, account_id, revenue_type))
+        reached_on = str((at + dt.timedelta(hours=9)).date()) if reached else None
+        for account_id, revenue_type, _ in chosen:
+            covered.append((len(covered) + 1, contact_id, account_id, revenue_type, reached_on))
         if promised:
             promise_id = len(promises) + 1
             promised_on = (at + dt.timedelta(days=rng.randint(3, 20))).date()
@@ -250,7 +255,7 @@ def _contact_rows(rng, accounts, postgres: bool, now: str):
             promises.append(
                 (promise_id, contact_id, obligor_id, 10_000, str(promised_on), status, 0, now)
             )
-            for account_id, _ in chosen:
+            for account_id, _, _ in chosen:
                 promise_accounts.append((len(promise_accounts) + 1, promise_id, account_id))
     return contacts, covered, promises, promise_accounts
 
@@ -265,18 +270,39 @@ ACCOUNT_COLUMNS = (
     "account_transfer, demand_notice_on, reminder_on"
 )
 CONTACT_COLUMNS = (
-    "id, obligor_id, channel, party, outcome, at, note, hot_voice, paces, night, created_at"
+    "id, obligor_id, channel, party, outcome, at, note, hot_voice, paces, night, created_at, "
+    "coverage, promised"
 )
 PROMISE_COLUMNS = "id, contact_id, obligor_id, amount, promised_on, status, paid_amount, created_at"
 
 
 def main() -> int:
+    import argparse
+
     from tests.bench.run import setup_django
 
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", type=Path, help="merge the figures into this results file")
+    args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="civicdesk-bench-") as tmp:
         setup_django(Path(tmp))
-        print(json.dumps({"report_monthly": bench_report_monthly()}, indent=2))
+        figures = bench_report_monthly()
+    if args.out:
+        merge_into(args.out.resolve(), figures)
+    print(json.dumps({"report_monthly": figures}, indent=2))
     return 0
+
+
+def merge_into(out: Path, figures: dict) -> None:
+    """{"report_monthly": {"contacts": N, "postgresql_seconds": X, "sqlite_seconds": Y,
+    "by_database": {...}}}: the issue's keys, each database's run kept by the other's."""
+    merged = json.loads(out.read_text()) if out.exists() else {}
+    entry = merged.setdefault("report_monthly", {})
+    entry["contacts"] = figures["contacts"]
+    entry[f"{figures['database']}_seconds"] = figures["seconds"]
+    entry.setdefault("by_database", {})[figures["database"]] = figures
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(merged, ensure_ascii=False, indent=2) + "\n")
 
 
 if __name__ == "__main__":

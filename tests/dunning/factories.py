@@ -6,10 +6,12 @@ import factory
 from django.utils import timezone
 
 from civicdesk.dunning.choices import CampaignChannel, ContactChannel, ContactOutcome, ContactParty
+from civicdesk.dunning.coverage import coverage_of, reached_on
 from civicdesk.dunning.models import (
     Campaign,
     Contact,
     ContactAccount,
+    Promise,
     VisitList,
     VisitStop,
     WorkItem,
@@ -58,11 +60,30 @@ class ContactFactory(factory.django.DjangoModelFactory):
 
 
 def cover(contact: Contact, *accounts) -> Contact:
-    """Attach covered accounts to a factory-made contact."""
+    """Attach covered accounts to a factory-made contact, and its coverage bits (what the
+    services write with every contact)."""
     ContactAccount.objects.bulk_create(
-        ContactAccount(contact=contact, account=a, revenue_type=a.revenue_type) for a in accounts
+        ContactAccount(
+            contact=contact, account=a, revenue_type=a.revenue_type, reached_on=reached_on(contact)
+        )
+        for a in accounts
     )
+    contact.coverage |= coverage_of(accounts)
+    Contact.objects.filter(pk=contact.pk).update(coverage=contact.coverage)
     return contact
+
+
+def make_promise(contact: Contact, *accounts, **fields) -> Promise:
+    """A promise made by a factory-made contact, which it marks as promised (as
+    record_contact does)."""
+    fields.setdefault("obligor", contact.obligor)
+    fields.setdefault("amount", 5_000)
+    promise = Promise.objects.create(contact=contact, **fields)
+    promise.accounts.set(accounts)
+    if not contact.promised:
+        contact.promised = True
+        Contact.objects.filter(pk=contact.pk).update(promised=True)
+    return promise
 
 
 class VisitListFactory(factory.django.DjangoModelFactory):

@@ -14,7 +14,12 @@ from civicdesk.dunning.choices import ContactOutcome
 from civicdesk.dunning.models import Contact, Promise
 from civicdesk.dunning.selectors.live import live_stats
 from tests.conftest import sign_in
-from tests.dunning.factories import CampaignFactory, ContactFactory, WorkItemFactory
+from tests.dunning.factories import (
+    CampaignFactory,
+    ContactFactory,
+    WorkItemFactory,
+    make_promise,
+)
 from tests.factories import MunicipalityFactory, UserFactory
 from tests.registry.factories import ObligorFactory
 
@@ -49,9 +54,7 @@ def contact(user, obligor, channel, party, promised, at):
     if promised:
         # Two promises on one contact still make one contact with a promise.
         for amount in (5_000, 3_000):
-            Promise.objects.create(
-                contact=row, obligor=obligor, amount=amount, promised_on=dt.date(2025, 6, 20)
-            )
+            make_promise(row, amount=amount, promised_on=dt.date(2025, 6, 20))
     return row
 
 

@@ -17,11 +17,17 @@ from civicdesk.dunning.choices import (
     ContactOutcome,
     ContactParty,
 )
-from civicdesk.dunning.models import Promise, WorkItem
+from civicdesk.dunning.models import WorkItem
 from civicdesk.dunning.selectors import queue as selectors
 from civicdesk.dunning.services.queue import claim_next_item
 from civicdesk.privacy.models import AccessLogEntry
-from tests.dunning.factories import CampaignFactory, ContactFactory, WorkItemFactory, cover
+from tests.dunning.factories import (
+    CampaignFactory,
+    ContactFactory,
+    WorkItemFactory,
+    cover,
+    make_promise,
+)
 from tests.factories import UserFactory
 from tests.registry.factories import AccountFactory, ObligorFactory
 
@@ -119,9 +125,7 @@ def test_a_person_leased_in_another_campaign_is_not_handed_out(
 def test_callbacks_due_come_first_then_follow_ups_then_priority(operator, campaign, municipality):
     plain = item_for(campaign, priority=1000)
     contact = ContactFactory(obligor=ObligorFactory(municipality=municipality), at=NOW)
-    promise = Promise.objects.create(
-        contact=contact, obligor=contact.obligor, amount=5000, promised_on=TUESDAY
-    )
+    promise = make_promise(contact, amount=5000, promised_on=TUESDAY)
     follow_up = item_for(campaign, priority=1, follow_up_of=promise)
     callback = item_for(
         campaign, priority=0, callback_at=NOW - dt.timedelta(minutes=1), callback_owner=operator

@@ -15,7 +15,7 @@ from civicdesk.dunning.choices import ContactOutcome
 from civicdesk.dunning.models import Contact, Promise
 from civicdesk.reports.dashboard import dashboard
 from tests.conftest import sign_in
-from tests.dunning.factories import ContactFactory
+from tests.dunning.factories import ContactFactory, make_promise
 from tests.factories import MunicipalityFactory, UserFactory
 from tests.registry.factories import ObligorFactory
 
@@ -66,9 +66,7 @@ def make_contact(user, obligor, hour, channel, party, promised, day=TODAY):
     )
     if promised:  # two promises on one contact: still one contact with a promise
         for amount in (5_000, 3_000):
-            Promise.objects.create(
-                contact=row, obligor=obligor, amount=amount, promised_on=dt.date(2025, 6, 20)
-            )
+            make_promise(row, amount=amount, promised_on=dt.date(2025, 6, 20))
     return row
 
 

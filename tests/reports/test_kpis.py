@@ -16,10 +16,10 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from civicdesk.dunning.models import HandOver, Promise
+from civicdesk.dunning.models import HandOver
 from civicdesk.receivables.models import Payment
 from civicdesk.reports import kpis, selectors
-from tests.dunning.factories import ContactFactory, cover
+from tests.dunning.factories import ContactFactory, cover, make_promise
 from tests.factories import MunicipalityFactory
 from tests.registry.factories import AccountFactory, InstallmentFactory, ObligorFactory
 
@@ -71,14 +71,7 @@ class Book:
         )
         cover(contact, *accounts)
         if promise_on is not None:
-            promise = Promise.objects.create(
-                contact=contact,
-                obligor=obligor,
-                amount=5_000,
-                promised_on=promise_on,
-                status=promise_status,
-            )
-            promise.accounts.set(accounts)
+            make_promise(contact, *accounts, promised_on=promise_on, status=promise_status)
         self.rows.append(
             {
                 "id": contact.pk,
@@ -233,12 +226,7 @@ def test_promise_rate_divides_promising_contacts_by_reached_contacts_per_channel
 def test_a_contact_with_two_promises_is_one_promise(municipality, people):
     book = Book()
     contact = book.contact([people["nhi"]], at=jst(MAY_12), promise_on=MAY_12)
-    Promise.objects.create(
-        contact=contact,
-        obligor=contact.obligor,
-        amount=1_000,
-        promised_on=MAY_12 + dt.timedelta(days=30),
-    )
+    make_promise(contact, amount=1_000, promised_on=MAY_12 + dt.timedelta(days=30))
 
     assert selectors.daily_report(municipality, MAY_12)["total"]["promises"] == 1
 
@@ -681,3 +669,69 @@ def test_per_day_figures_of_random_contacts_sum_to_the_month(municipality, peopl
                 assert parts == figures[key], (key, revenue_type)
         assert contact_figures(month["total"]) == recount(book.rows)
         transaction.set_rollback(True)
+
+
+# --- Targets ------------------------------------------------------------------------------------
+
+
+def test_target_lines_count_year_to_date_calls_and_visits_by_revenue_type_and_collection_kind(
+    municipality,
+):
+    """Each demo target line recounted from plain records: a contact counts once in every line
+    whose revenue types (and, for resident tax, collection kind) it covered; only calls or
+    visits, only from 1 April to the report's day."""
+    from civicdesk.reports.services import create_demo_targets
+
+    create_demo_targets(municipality=municipality, fiscal_year=2025)
+    person = ObligorFactory(municipality=municipality)
+    ordinary = AccountFactory(
+        obligor=person, revenue_type="resident_tax", collection_kind="ordinary"
+    )
+    special = AccountFactory(obligor=person, revenue_type="resident_tax", collection_kind="special")
+    light = AccountFactory(obligor=person, revenue_type="light_vehicle_tax")
+    nhi = AccountFactory(obligor=person, revenue_type="nhi")
+    ltc = AccountFactory(obligor=person, revenue_type="ltc")
+    book = Book()
+    plain = [  # (day, channel, accounts)
+        (dt.date(2025, 3, 31), "outbound_call", [ordinary]),  # the previous fiscal year
+        (dt.date(2025, 4, 1), "outbound_call", [ordinary, light]),
+        (dt.date(2025, 4, 2), "outbound_call", [special]),
+        (dt.date(2025, 4, 3), "outbound_call", [light]),
+        (dt.date(2025, 4, 3), "visit", [special, nhi]),
+        (dt.date(2025, 5, 9), "outbound_call", [nhi, ltc]),
+        (dt.date(2025, 5, 9), "sms", [nhi]),  # neither a call nor a visit
+        (dt.date(2025, 5, 10), "visit", [ltc]),
+        (dt.date(2025, 5, 13), "outbound_call", [nhi]),  # after the report's day
+    ]
+    for day, channel, accounts in plain:
+        book.contact(accounts, at=jst(day), channel=channel)
+    as_of = MAY_12
+
+    def expected(types, kind, channel):
+        def in_line(account):
+            if account.revenue_type not in types:
+                return False
+            return not (kind and account.revenue_type == "resident_tax") or (
+                account.collection_kind == kind
+            )
+
+        return sum(
+            1
+            for day, one, accounts in plain
+            if one == channel
+            and dt.date(2025, 4, 1) <= day <= as_of
+            and any(in_line(a) for a in accounts)
+        )
+
+    lines = selectors.target_progress(municipality.pk, 2025, as_of)
+    targets = {(t.label, t.channel): t for t in selectors.targets_of(municipality, 2025)}
+    assert len(lines) == len(targets) == 9
+    for line in lines:
+        target = targets[(line["label"], line["channel"])]
+        channel = "outbound_call" if target.channel == "call" else "visit"
+        done = expected(target.revenue_types, target.collection_kind, channel)
+        assert line["done"] == done, line["label"]
+        assert line["forecast"] == round(done * 365 / ((as_of - dt.date(2025, 4, 1)).days + 1))
+    by_label = {(line["label"], line["channel"]): line["done"] for line in lines}
+    assert by_label[("特別区民税・都民税・森林環境税、軽自動車税（普通徴収）", "call")] == 2
+    assert by_label[("特別区民税・都民税・森林環境税（特別徴収）", "call")] == 1

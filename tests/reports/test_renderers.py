@@ -16,12 +16,12 @@ from openpyxl import load_workbook
 from civicdesk.core.calendar import TOKYO
 from civicdesk.core.choices import ContactChannel, ContactParty, RevenueType
 from civicdesk.dunning.choices import ContactOutcome, HandOverReason, PromiseStatus
-from civicdesk.dunning.models import HandOver, Promise
+from civicdesk.dunning.models import HandOver
 from civicdesk.reports import renderers, selectors
 from civicdesk.reports.choices import TargetChannel
 from civicdesk.reports.models import Target
 from civicdesk.reports.services import finalise_report, save_report_remarks
-from tests.dunning.factories import ContactFactory, cover
+from tests.dunning.factories import ContactFactory, cover, make_promise
 from tests.pdf import pdftotext
 from tests.registry.factories import AccountFactory, ObligorFactory
 
@@ -53,10 +53,7 @@ def contacts(municipality, operator):
                        at=at(DAY, 10)),
         a_nhi,
     )  # fmt: skip
-    promise = Promise.objects.create(
-        contact=promised, obligor=a, amount=5_000, promised_on=DAY, status=PromiseStatus.KEPT
-    )
-    promise.accounts.add(a_nhi)
+    make_promise(promised, a_nhi, promised_on=DAY, status=PromiseStatus.KEPT)
     cover(
         ContactFactory(obligor=b, party=ContactParty.NONE, outcome=ContactOutcome.NO_ANSWER,
                        at=at(DAY, 11)),

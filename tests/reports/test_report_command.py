@@ -16,8 +16,7 @@ from openpyxl import load_workbook
 from civicdesk.core.calendar import TOKYO
 from civicdesk.core.choices import ContactParty, RevenueType
 from civicdesk.dunning.choices import ContactOutcome
-from civicdesk.dunning.models import Promise
-from tests.dunning.factories import ContactFactory, cover
+from tests.dunning.factories import ContactFactory, cover, make_promise
 from tests.registry.factories import AccountFactory, ObligorFactory
 
 DAY = dt.date(2025, 5, 12)
@@ -46,10 +45,7 @@ def calls(municipality):
                        at=dt.datetime.combine(DAY, dt.time(10), tzinfo=TOKYO)),
         account,
     )  # fmt: skip
-    promise = Promise.objects.create(
-        contact=contact, obligor=reached, amount=3_000, promised_on=DAY + dt.timedelta(days=7)
-    )
-    promise.accounts.add(account)
+    make_promise(contact, account, amount=3_000, promised_on=DAY + dt.timedelta(days=7))
     cover(
         ContactFactory(obligor=unanswered, party=ContactParty.NONE,
                        outcome=ContactOutcome.NO_ANSWER,

@@ -19,7 +19,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db.models import Count, Max, Q
 from django.db.models.functions import ExtractHour
 from django.utils import timezone
 
@@ -27,7 +27,7 @@ from civicdesk.accounts.models import Role
 from civicdesk.core.calendar import TOKYO
 from civicdesk.core.choices import REACHED_PARTIES, ContactChannel
 from civicdesk.core.models import Municipality
-from civicdesk.dunning.models import Contact, Promise
+from civicdesk.dunning.models import Contact
 from civicdesk.reports import kpis
 from civicdesk.reports.selectors import may_view_reports
 
@@ -143,10 +143,9 @@ def dashboard(user, now: dt.datetime | None = None) -> Dashboard | None:
 
 def _rows(municipality_id: int, now: dt.datetime):
     low, high = today_bounds(now)
-    promised = Exists(Promise.objects.filter(contact_id=OuterRef("pk")))
     return (
         Contact.objects.filter(obligor__municipality_id=municipality_id, at__gte=low, at__lt=high)
-        .annotate(hour=ExtractHour("at", tzinfo=TOKYO), promised=promised)
+        .annotate(hour=ExtractHour("at", tzinfo=TOKYO))
         .values_list("user_id", "hour", "channel", "party", "promised")
         .annotate(n=Count("pk"), latest=Max("at"))
         .order_by()

@@ -15,13 +15,14 @@ from __future__ import annotations
 import calendar as month_calendar
 import datetime as dt
 
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from civicdesk.core.choices import ContactChannel
 from civicdesk.core.japanese import era_date, era_year, fiscal_year_of
 from civicdesk.core.models import Municipality
 from civicdesk.dunning.choices import WorkItemStatus
-from civicdesk.dunning.models import Contact, ContactAccount, WorkItem
+from civicdesk.dunning.coverage import line_mask
+from civicdesk.dunning.models import Contact, WorkItem
 from civicdesk.reports import kpis
 from civicdesk.reports.choices import EDITABLE_KINDS, ReportKind, ReportStatus, TargetChannel
 from civicdesk.reports.models import Report, Target
@@ -215,21 +216,12 @@ def target_progress(municipality_id: int, fiscal_year: int, as_of: dt.date) -> l
     elapsed = (as_of - start).days + 1
     length = (end - start).days + 1
     months_elapsed = (as_of.year - start.year) * 12 + as_of.month - start.month + 1
-    low, high = kpis.bounds(start, as_of)
+    done_by_line = _contacts_by_coverage(municipality_id, start, as_of)
     result = []
     for target in Target.objects.filter(municipality_id=municipality_id, fiscal_year=fiscal_year):
-        accounts = Q(account__revenue_type__in=target.revenue_types)
-        if target.collection_kind:
-            accounts &= ~Q(account__revenue_type="resident_tax") | Q(
-                account__collection_kind=target.collection_kind
-            )
-        done = ContactAccount.objects.filter(
-            accounts,
-            contact__channel=TARGET_CHANNELS[target.channel],
-            contact__at__gte=low,
-            contact__at__lt=high,
-            contact__obligor__municipality_id=municipality_id,
-        ).aggregate(n=Count("contact_id", distinct=True))["n"]
+        channel = TARGET_CHANNELS[target.channel]
+        bits = line_mask(target.revenue_types, target.collection_kind)
+        done = sum(n for (one, mask), n in done_by_line.items() if one == channel and mask & bits)
         pacing = round(target.count * months_elapsed / 12)
         result.append(
             {
@@ -245,6 +237,19 @@ def target_progress(municipality_id: int, fiscal_year: int, as_of: dt.date) -> l
             }
         )
     return result
+
+
+def _contacts_by_coverage(municipality_id: int, start: dt.date, end: dt.date) -> dict:
+    """(channel, coverage) → contacts of the target channels in the period: one grouped scan
+    for every target line (a contact counts once in each line it covered)."""
+    rows = (
+        kpis.scoped_contacts(municipality_id)
+        .filter(day__range=(start, end), channel__in=list(TARGET_CHANNELS.values()))
+        .values_list("channel", "coverage")
+        .annotate(n=Count("*"))
+        .order_by()
+    )
+    return {(channel, mask): n for channel, mask, n in rows}
 
 
 def report_state(municipality: Municipality, kind: str, period: dt.date) -> dict | None:

@@ -36,6 +36,7 @@ from civicdesk.dunning.choices import (
     HandOverReason,
     StaffRequestKind,
 )
+from civicdesk.dunning.coverage import coverage_of, reached_on
 from civicdesk.dunning.models import Contact, ContactAccount, InboundCall, Promise, WorkItem
 from civicdesk.privacy.models import AccessAction
 from civicdesk.privacy.services import record_access
@@ -129,9 +130,16 @@ def record_contact(
             hot_voice=bool(hot_voice),
             paces=party != ContactParty.NONE or channel in PACING_CHANNELS,
             night=is_night(channel, now, municipality=obligor.municipality),
+            coverage=coverage_of(checked.accounts),
+            promised=bool(promise_rows),
         )
         ContactAccount.objects.bulk_create(
-            ContactAccount(contact=contact, account=account, revenue_type=account.revenue_type)
+            ContactAccount(
+                contact=contact,
+                account=account,
+                revenue_type=account.revenue_type,
+                reached_on=reached_on(contact),
+            )
             for account in checked.accounts
         )
         for row in promise_rows:

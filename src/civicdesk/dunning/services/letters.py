@@ -34,6 +34,7 @@ from civicdesk.core import pdf
 from civicdesk.core.calendar import TOKYO, CalendarError
 from civicdesk.core.choices import RevenueType
 from civicdesk.core.models import Municipality
+from civicdesk.dunning import coverage
 from civicdesk.dunning.choices import (
     CampaignChannel,
     ContactChannel,
@@ -490,6 +491,7 @@ def _save_batch(plan: Plan, batch, acting_user, now) -> LetterBatch:
 
 def _write_contacts(plan: Plan, batch, acting_user, now) -> list[Contact]:
     user = acting_user if getattr(acting_user, "is_authenticated", False) else None
+    lines = coverage.lines_of(i for letter in plan.letters for i in letter.account_ids)
     contacts = Contact.objects.bulk_create(
         Contact(
             obligor_id=letter.obligor_id,
@@ -503,6 +505,7 @@ def _write_contacts(plan: Plan, batch, acting_user, now) -> list[Contact]:
             note=f"催告書（{letter.revenue_type_label}）#{batch.pk} {page}頁",
             paces=True,
             night=False,  # letters have no business hours (contacts.is_night)
+            coverage=coverage.coverage_of(lines[i] for i in letter.account_ids),
         )
         for page, letter in enumerate(plan.letters, 1)
     )

@@ -31,6 +31,7 @@ from civicdesk.dunning.choices import (
     ContactParty,
     WorkItemStatus,
 )
+from civicdesk.dunning.coverage import coverage_of
 from civicdesk.dunning.models import Contact, ContactAccount, WorkItem
 from civicdesk.dunning.services import campaign_items, campaigns
 from civicdesk.dunning.services.contacts import is_night
@@ -230,6 +231,7 @@ def _record_contact(reply: SmsReply, accounts: list[Account]) -> Contact:
         # The person wrote to us: like an inbound call, it never holds back the call-back.
         paces=False,
         night=is_night(ContactChannel.SMS, at, municipality=reply.municipality),
+        coverage=coverage_of(accounts),
     )
     ContactAccount.objects.bulk_create(
         ContactAccount(contact=contact, account=account, revenue_type=account.revenue_type)

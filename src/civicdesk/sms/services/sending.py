@@ -30,6 +30,7 @@ from django.utils import timezone
 from civicdesk.core import calendar
 from civicdesk.core.calendar import TOKYO, CalendarError, Service
 from civicdesk.dunning.choices import ContactChannel, ContactOutcome, ContactParty, WorkItemStatus
+from civicdesk.dunning.coverage import coverage_of_ids
 from civicdesk.dunning.models import Contact, ContactAccount, WorkItem
 from civicdesk.dunning.services.contacts import is_night, night_starts
 from civicdesk.privacy.models import AccessAction
@@ -372,6 +373,7 @@ def record_accepted(
         night=night
         if night is not None
         else is_night(ContactChannel.SMS, at, municipality=batch.municipality),
+        coverage=coverage_of_ids(message.account_ids),
     )
     ContactAccount.objects.bulk_create(
         ContactAccount(contact=contact, account_id=account_id, revenue_type=batch.revenue_type)

@@ -9,6 +9,7 @@ import json
 from urllib.parse import quote
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -442,3 +443,40 @@ def test_the_monthly_page_does_not_query_per_day_or_revenue_type(
     # comparison periods, no-effect items, the target lines and one count per line), versions.
     with django_assert_max_num_queries(45):
         client.get(page("monthly", MONTH))
+
+
+# --- The index: reports still owed ---------------------------------------------------------------
+
+
+def test_the_index_lists_days_and_the_month_with_contacts_but_no_final_report(
+    client, supervisor, municipality
+):
+    """On 2025-06-03: 1 and 2 June had contacts — the 1st finalised, the 2nd a draft; 25 May is
+    within 14 days but finalised; 19 May is more than 14 days back; today is not owed yet; May
+    as a month had contacts and is not finalised."""
+    for day in (dt.date(2025, 5, 19), dt.date(2025, 5, 25), dt.date(2025, 6, 1)):
+        contact_at(municipality, day)
+        services.finalise_report(acting_user=supervisor, kind="daily", period=day)
+    contact_at(municipality, dt.date(2025, 6, 2))
+    services.save_report_remarks(
+        acting_user=supervisor, kind="daily", period=dt.date(2025, 6, 2), remarks="書きかけ"
+    )
+    contact_at(municipality, dt.date(2025, 6, 3))
+    sign_in(client, supervisor)
+
+    with time_machine.travel(dt.datetime(2025, 6, 3, 18, tzinfo=TOKYO), tick=False):
+        response = client.get(reverse("reports:index"))
+
+    section = response.content.decode().split('data-testid="awaiting"')[1]
+    rows = [row.split("</tr>")[0] for row in section.split("<tr>")[2:]]
+    assert len(rows) == 2, rows
+    assert "令和7年6月2日" in rows[0] and "第1版 作成中" in rows[0]
+    assert page("daily", "2025-06-02") in rows[0]
+    assert "月次報告書" in rows[1] and "令和7年5月" in rows[1] and "未作成" in rows[1]
+    assert "令和7年5月19日" not in section and "令和7年6月3日" not in section
+
+
+def test_the_index_says_when_nothing_is_owed(client, inspector, municipality):
+    sign_in(client, inspector)
+    response = client.get(reverse("reports:index"))
+    assert "未確定の報告書はありません。" in response.content.decode()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import calendar as month_calendar
 import datetime as dt
 
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from civicdesk.core.choices import ContactChannel
 from civicdesk.core.japanese import era_date, era_year, fiscal_year_of
@@ -34,6 +34,8 @@ TARGET_CHANNELS = {
     TargetChannel.VISIT: ContactChannel.VISIT,
 }
 HOT_VOICE_LIMIT = 50
+# How far back the index looks for daily reports that had contacts but were never finalised.
+AWAITING_DAYS = 14
 
 
 def may_view_reports(user) -> bool:
@@ -281,6 +283,35 @@ def version_state(report: Report | None) -> dict | None:
 def targets_of(municipality: Municipality, fiscal_year: int) -> list[Target]:
     """The year's target lines, in the order target_progress reads them."""
     return list(Target.objects.filter(municipality=municipality, fiscal_year=fiscal_year))
+
+
+def awaiting_finalisation(municipality: Municipality, today: dt.date) -> list[dict]:
+    """Reports a supervisor still owes, newest first: the days of the last AWAITING_DAYS (before
+    today) and the previous month that had contacts but no final version, and every report whose
+    latest version is a draft (a draft is always the latest version)."""
+    contacts = kpis.scoped_contacts(municipality.pk)
+    owed = {
+        (ReportKind.DAILY, day)
+        for day in (today - dt.timedelta(days=back) for back in range(1, AWAITING_DAYS + 1))
+        if contacts.filter(day=day).exists()
+    }
+    last_month = shift_month(today.replace(day=1), -1)
+    if contacts.filter(day__range=month_bounds(last_month.year, last_month.month)).exists():
+        owed.add((ReportKind.MONTHLY, last_month))
+    keys = Q(status=ReportStatus.DRAFT)
+    for kind, period in owed:
+        keys |= Q(kind=kind, period=period)
+    latest: dict[tuple, Report] = {}
+    for report in Report.objects.filter(keys, municipality=municipality).order_by("version"):
+        latest[(report.kind, report.period)] = report
+    rows = []
+    for key in owed | set(latest):
+        report = latest.get(key)
+        if report is not None and report.status == ReportStatus.FINAL:
+            continue
+        kind, period = key
+        rows.append({"kind": ReportKind(kind), "period": period, "version": report})
+    return sorted(rows, key=lambda row: (row["period"], row["kind"] == ReportKind.MONTHLY))[::-1]
 
 
 def versions(municipality: Municipality, kind: str, period: dt.date) -> list[Report]:

@@ -1,9 +1,10 @@
 """Template filters for Japanese formatting: ``{% load japanese %}``.
 
-``{{ due_date|wareki }}`` → 令和7年4月1日, ``|wareki_short`` → R7.4.1, ``{{ amount|yen }}`` →
-12,345円, ``|number`` → 12,345, ``{{ tel|phone }}`` → 090-1234-5678, ``{{ 2025|fiscal_year }}``
-→ 令和7年度. None shows as nothing; a value the filter cannot format shows as it is, because a
-page must never fail over one odd value (wrong data is better seen than hidden behind a 500).
+``{{ due_date|wareki }}`` → 令和7年4月1日, ``|wareki_month`` → 令和7年4月, ``|wareki_short`` →
+R7.4.1, ``{{ amount|yen }}`` → 12,345円, ``|number`` → 12,345, ``{{ tel|phone }}`` →
+090-1234-5678, ``{{ 2025|fiscal_year }}`` → 令和7年度. None shows as nothing; a value the filter
+cannot format shows as it is, because a page must never fail over one odd value (wrong data is
+better seen than hidden behind a 500).
 """
 
 from __future__ import annotations
@@ -49,6 +50,13 @@ def _as_number(value):
 def wareki(value):
     """令和7年4月1日."""
     return japanese.era_date(value, "long")
+
+
+@register.filter(expects_localtime=True)
+@_lenient
+def wareki_month(value):
+    """令和7年5月."""
+    return f"{japanese.era_year(value)}{value.month}月"
 
 
 @register.filter(expects_localtime=True)

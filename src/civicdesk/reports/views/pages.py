@@ -65,7 +65,16 @@ def index(request):
             return redirect(page_url(parse(chosen, form.period_text())))
         forms[chosen] = form
     cards = [(ReportKind(kind), forms[kind]) for kind in ReportKind.values]
-    context = {"cards": cards, "targets_year": years[0], "error_form": forms.get(chosen)}
+    owed = selectors.awaiting_finalisation(municipality_for(request.user), now)
+    for row in owed:
+        row["url"] = page_url(Period(row["kind"], row["period"]))
+    context = {
+        "cards": cards,
+        "targets_year": years[0],
+        "error_form": forms.get(chosen),
+        "awaiting": owed,
+        "awaiting_days": selectors.AWAITING_DAYS,
+    }
     return render(request, "reports/index.html", context)
 
 

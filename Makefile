@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST := $(BIN)/pytest -p no:cacheprovider
 
-.PHONY: run test lint gates pytest-sqlite pytest-postgres bench demo clean
+.PHONY: run test lint gates pytest-sqlite pytest-postgres bench load demo clean
 
 $(BIN)/python:
 	@scripts/system-deps.sh run
@@ -56,6 +56,12 @@ bench: $(VENV)/.installed-dev
 	env -u DATABASE_URL $(BIN)/python -m tests.bench.report_monthly --out bench/results.json
 	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python -m tests.bench.report_monthly --out bench/results.json
 	@echo "==> bench/results.json"
+
+# 60 simulated operators for 5 minutes against gunicorn and a throwaway PostgreSQL (issue 8).
+load: $(VENV)/.installed-dev
+	@scripts/system-deps.sh test
+	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python -m tests.load.run --out bench/results.json
+	@echo "==> bench/results.json (load_operators)"
 
 clean:
 	rm -rf $(VENV) var .pytest_cache test-artifacts

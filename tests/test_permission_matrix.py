@@ -23,6 +23,7 @@ MATRIX = {
     "core:home": EVERYONE,
     "core:calendar": EVERYONE,
     "privacy:access_log": {"inspector", "admin"},
+    "privacy:alerts": {"inspector", "admin"},
     "registry:search": {"operator", "visitor", "supervisor", "staff"},
     "receivables:imports": {"staff"},
     "admin:index": {"admin"},

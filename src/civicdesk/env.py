@@ -7,6 +7,7 @@ never has to read a traceback to find a typo.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass
@@ -191,3 +192,16 @@ def secret_key(environment: str, var_dir: Path) -> SecretKey:
         path.write_text(secrets.token_urlsafe(50), encoding="utf-8")
         path.chmod(0o600)
     return SecretKey(path.read_text(encoding="utf-8").strip(), generated_at=path)
+
+
+def networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """``10.0.0.0/8,192.168.1.10`` → networks (a bare address is a network of one); empty or
+    unset → [] (no restriction). A malformed entry stops start-up naming it."""
+    result = []
+    for item in string_list(name, []):
+        try:
+            result.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            reason = f"'{item}' は IP アドレスまたはネットワーク（CIDR）ではありません"
+            raise ConfigError(name, reason) from None
+    return result

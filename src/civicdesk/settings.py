@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
@@ -22,6 +23,13 @@ ALLOWED_HOSTS = env.string_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0
 if PRODUCTION and not ALLOWED_HOSTS:
     raise env.ConfigError("ALLOWED_HOSTS", "本番環境では必須です（例: civicdesk.example.lg.jp）")
 CSRF_TRUSTED_ORIGINS = env.string_list("CSRF_TRUSTED_ORIGINS", [])
+# Client networks that may reach the application at all (empty: no restriction), and the
+# proxies whose X-Real-IP header is believed (core.middleware).
+ALLOWED_NETWORKS = env.networks("CIVICDESK_ALLOWED_NETWORKS")
+TRUSTED_PROXIES = env.networks("CIVICDESK_TRUSTED_PROXIES") or [
+    ipaddress.ip_network("127.0.0.1/32"),
+    ipaddress.ip_network("::1/128"),
+]
 
 DATABASES = {"default": env.database("DATABASE_URL", VAR_DIR / "civicdesk.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -52,6 +60,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "civicdesk.core.middleware.AllowedNetworksMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -176,6 +185,13 @@ SMS_STOP_WORDS = env.string_list(
 # Reports (docs/reports.md): payments this many days after a reached contact count as paid
 # after contact.
 REPORT_PAID_DAYS = env.integer("CIVICDESK_REPORT_PAID_DAYS", 30, minimum=1)
+
+# Access-log analysis (docs/operations.md「Access log」): what the daily check flags.
+ALERT_CASES_PER_HOUR = env.integer("CIVICDESK_ALERT_CASES_PER_HOUR", 60, minimum=1)
+ALERT_SEARCH_MINUTES = env.integer("CIVICDESK_ALERT_SEARCH_MINUTES", 30, minimum=1)
+ALERT_SEARCHES_WITHOUT_CONTACT = env.integer(
+    "CIVICDESK_ALERT_SEARCHES_WITHOUT_CONTACT", 5, minimum=1
+)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],

@@ -13,6 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from civicdesk.accounts import roles
 from civicdesk.accounts.models import User
+from civicdesk.core.middleware import client_address
 from civicdesk.privacy.models import AccessAction
 from civicdesk.privacy.services import record_access
 
@@ -30,8 +31,9 @@ class SignInError(Exception):
 
 
 def client_ip(request) -> str | None:
-    # Behind nginx the real address arrives in X-Real-IP (docs/operations.md).
-    return request.META.get("HTTP_X_REAL_IP") or request.META.get("REMOTE_ADDR")
+    # Behind nginx the real address arrives in X-Real-IP, believed from a trusted proxy only
+    # (docs/operations.md).
+    return client_address(request)
 
 
 def check_password_step(request, *, username: str, password: str) -> User:

@@ -62,6 +62,7 @@ NAV_ITEMS = [
     NavItem("効果なし", "dunning:no_effect", frozenset({Role.SUPERVISOR, Role.STAFF})),
     NavItem("データ取込み", "receivables:imports", frozenset({Role.STAFF})),
     NavItem("アクセスログ", "privacy:access_log", frozenset({Role.INSPECTOR, Role.ADMIN})),
+    NavItem("アクセス点検", "privacy:alerts", frozenset({Role.INSPECTOR, Role.ADMIN})),
     NavItem("システム管理", "admin:index", frozenset({Role.ADMIN})),
 ]
 

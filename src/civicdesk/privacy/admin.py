@@ -1,6 +1,12 @@
 from django.contrib import admin
 
-from civicdesk.privacy.models import AccessAction, AccessLogEntry, ExportRecord, HandOverRecord
+from civicdesk.privacy.models import (
+    AccessAction,
+    AccessAlert,
+    AccessLogEntry,
+    ExportRecord,
+    HandOverRecord,
+)
 from civicdesk.privacy.services import record_access
 
 
@@ -107,3 +113,14 @@ class HandOverRecordAdmin(RegisterAdmin):
     search_fields = ["content", "file_name", "sha256", "handler__username"]
     date_hierarchy = "at"
     list_select_related = ["handler", "receiver_confirmed_by"]
+
+
+@admin.register(AccessAlert)
+class AccessAlertAdmin(RegisterAdmin):
+    """Read here; analysed by privacy.analysis and reviewed on the inbox page (/privacy/alerts/)."""
+
+    list_display = ["day", "kind", "user", "count", "status", "reviewed_by", "reviewed_at"]
+    list_filter = ["kind", "status", "day"]
+    search_fields = ["user__username", "detail", "review_note"]
+    date_hierarchy = "day"
+    list_select_related = ["user", "reviewed_by"]

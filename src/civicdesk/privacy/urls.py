@@ -1,9 +1,10 @@
 from django.urls import path
 
-from civicdesk.privacy import views
+from civicdesk.privacy import alert_urls, views
 
 app_name = "privacy"
 
 urlpatterns = [
     path("access-log/", views.access_log, name="access_log"),
+    *alert_urls.urlpatterns,
 ]

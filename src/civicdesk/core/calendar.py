@@ -204,6 +204,16 @@ class Snapshot:
         return False
 
 
+def day_bounds(start: dt.date, end: dt.date | None = None) -> tuple[dt.datetime, dt.datetime]:
+    """[start 00:00, the day after end 00:00) in Tokyo: whole local days, for filtering
+    datetimes (end defaults to start: one day)."""
+    last = end or start
+    return (
+        dt.datetime.combine(start, dt.time(), tzinfo=TOKYO),
+        dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=TOKYO),
+    )
+
+
 def _date_range(start: dt.date, end: dt.date) -> Iterable[dt.date]:
     for offset in range((end - start).days + 1):
         yield start + dt.timedelta(days=offset)

@@ -5,9 +5,10 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from civicdesk.privacy import analysis
+from civicdesk.privacy import analysis, selectors
 from civicdesk.privacy.models import AlertKind, AlertStatus
 
 ALL = "all"
@@ -23,22 +24,23 @@ class ReviewForm(forms.Form):
 
 
 def _require_reviewer(user) -> None:
-    if not analysis.may_review_alerts(user):
+    if not selectors.may_review_alerts(user):
         raise PermissionDenied
 
 
+@never_cache
 @require_http_methods(["GET"])
 def alerts(request):
     _require_reviewer(request.user)
     # The inbox opens on what is still to be checked; 「すべて」 shows the reviewed ones too.
     status = request.GET.get("status", AlertStatus.OPEN)
     kind = request.GET.get("kind", "")
-    shown = analysis.alerts_for(request.user)
+    shown = selectors.alerts_for(request.user)
     if status in AlertStatus.values:
         shown = shown.filter(status=status)
     else:
         status = ALL
-    counts = analysis.kind_counts(shown)
+    counts = selectors.kind_counts(shown)
     if kind in AlertKind.values:
         shown = shown.filter(kind=kind)
     else:
@@ -54,10 +56,11 @@ def alerts(request):
     return render(request, "privacy/alerts.html", context)
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def alert(request, pk: int):
     _require_reviewer(request.user)
-    item = get_object_or_404(analysis.alerts_for(request.user), pk=pk)
+    item = get_object_or_404(selectors.alerts_for(request.user), pk=pk)
     form = ReviewForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

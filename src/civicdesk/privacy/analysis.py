@@ -36,6 +36,7 @@ from civicdesk.privacy.models import (
     AlertKind,
     AlertStatus,
 )
+from civicdesk.privacy.selectors import may_review_alerts
 from civicdesk.privacy.services import record_access
 from civicdesk.sms.models import SmsReply
 
@@ -44,8 +45,6 @@ OBLIGOR = "registry.obligor"
 # The roles that work cases: their searches should lead to a contact, and the people they
 # open should be in their campaigns. Supervisors and staff search and read for oversight.
 CASE_ROLES = (Role.OPERATOR, Role.VISITOR)
-# The same check as the access-log page: whoever may read the log reviews its alerts.
-REVIEW_PERMISSION = "privacy.view_accesslogentry"
 SEQ_SHOWN = 10  # 通番 listed in a detail; the rest is "ほか N 件"
 CHUNK = 500  # bounded IN lists (SQLite's variable limit)
 NOTE_MAX_LENGTH = 1000
@@ -61,14 +60,6 @@ class Finding:
 def limit(name: str) -> int:
     """A threshold of the analysis (settings.py reads CIVICDESK_<name> strictly at start-up)."""
     return getattr(settings, name)
-
-
-def may_review_alerts(user) -> bool:
-    return (
-        getattr(user, "is_authenticated", False)
-        and user.is_active
-        and user.has_perm(REVIEW_PERMISSION)
-    )
 
 
 # --- the rules -------------------------------------------------------------------------------
@@ -261,29 +252,11 @@ def review_alert(*, acting_user, alert: AccessAlert, note: str) -> AccessAlert:
 # --- reads -----------------------------------------------------------------------------------
 
 
-def alerts_for(user) -> QuerySet[AccessAlert]:
-    """The inbox as the user may read it: everything for inspectors and admins, else nothing."""
-    if not may_review_alerts(user):
-        return AccessAlert.objects.none()
-    return AccessAlert.objects.select_related("user", "reviewed_by").order_by("-day", "-pk")
-
-
-def kind_counts(alerts: QuerySet[AccessAlert]) -> list[tuple[str, str, int]]:
-    """(kind, label, count) for every kind, zeros included (one grouped query)."""
-    counts = dict(alerts.order_by().values_list("kind").annotate(n=Count("pk")))
-    return [(value, label, counts.get(value, 0)) for value, label in AlertKind.choices]
-
-
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    start = dt.datetime.combine(day, dt.time(), tzinfo=calendar.TOKYO)
-    return start, start + dt.timedelta(days=1)
-
-
 def _entries(day: dt.date) -> QuerySet[AccessLogEntry]:
-    start, end = day_bounds(day)
+    start, end = calendar.day_bounds(day)
     return AccessLogEntry.objects.filter(at__gte=start, at__lt=end).order_by()
 
 
@@ -385,7 +358,7 @@ def _campaigns_of_obligors(day: dt.date, obligor_ids: list[int]) -> dict[int, se
 def _contacted_that_day(day: dt.date, obligor_ids: list[int]) -> set[int]:
     """Obligors who called in (a matched inbound call) or replied to an SMS on the day: any
     operator may open them then."""
-    start, end = day_bounds(day)
+    start, end = calendar.day_bounds(day)
     matches = InboundCall.matches.through.objects
     found: set[int] = set()
     for chunk in _chunks(obligor_ids):

@@ -1,8 +1,34 @@
-from civicdesk.privacy.models import AccessLogEntry
+from django.db.models import Count, QuerySet
+
+from civicdesk.privacy.models import AccessAlert, AccessLogEntry, AlertKind
+
+# Whoever may read the access log reviews its alerts (inspectors and admins).
+REVIEW_PERMISSION = "privacy.view_accesslogentry"
 
 
 def access_log_for(user):
     """The access log as the user may read it: everything for inspectors and admins."""
-    if not user.has_perm("privacy.view_accesslogentry"):
+    if not user.has_perm(REVIEW_PERMISSION):
         return AccessLogEntry.objects.none()
     return AccessLogEntry.objects.select_related("actor").order_by("-seq")
+
+
+def may_review_alerts(user) -> bool:
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and user.is_active
+        and user.has_perm(REVIEW_PERMISSION)
+    )
+
+
+def alerts_for(user) -> QuerySet[AccessAlert]:
+    """The inbox as the user may read it: everything for inspectors and admins, else nothing."""
+    if not may_review_alerts(user):
+        return AccessAlert.objects.none()
+    return AccessAlert.objects.select_related("user", "reviewed_by").order_by("-day", "-pk")
+
+
+def kind_counts(alerts: QuerySet[AccessAlert]) -> list[tuple[str, str, int]]:
+    """(kind, label, count) for every kind, zeros included (one grouped query)."""
+    counts = dict(alerts.order_by().values_list("kind").annotate(n=Count("pk")))
+    return [(value, label, counts.get(value, 0)) for value, label in AlertKind.choices]

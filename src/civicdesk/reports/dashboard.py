@@ -24,7 +24,7 @@ from django.db.models.functions import ExtractHour
 from django.utils import timezone
 
 from civicdesk.accounts.models import Role
-from civicdesk.core.calendar import TOKYO
+from civicdesk.core.calendar import TOKYO, day_bounds
 from civicdesk.core.choices import REACHED_PARTIES, ContactChannel
 from civicdesk.core.models import Municipality
 from civicdesk.dunning.models import Contact
@@ -113,7 +113,7 @@ class Dashboard:
 
 
 def today_bounds(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
-    return kpis.bounds(now.astimezone(TOKYO).date(), now.astimezone(TOKYO).date())
+    return day_bounds(now.astimezone(TOKYO).date())
 
 
 def dashboard(user, now: dt.datetime | None = None) -> Dashboard | None:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Sum
 
-from civicdesk.core.calendar import TOKYO
+from civicdesk.core.calendar import day_bounds
 from civicdesk.core.choices import REACHED_PARTIES, ContactChannel, RevenueType
 from civicdesk.core.functions import DaysBefore
 from civicdesk.core.models import Municipality
@@ -45,14 +45,6 @@ TYPE_MASKS = {revenue_type: type_mask(revenue_type) for revenue_type in RevenueT
 def rate(numerator: int, denominator: int) -> float | None:
     """A fraction (0.25, not 25); None when nothing was there to count."""
     return round(numerator / denominator, 4) if denominator else None
-
-
-def bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """[start 00:00, the day after end 00:00) in Tokyo: a period of whole local days."""
-    return (
-        dt.datetime.combine(start, dt.time(), tzinfo=TOKYO),
-        dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=TOKYO),
-    )
 
 
 # --- Counting ----------------------------------------------------------------------------------
@@ -242,7 +234,7 @@ def paid_after_contact(municipality_id: int, start: dt.date, end: dt.date) -> di
 
 
 def hand_overs(municipality_id: int, start: dt.date, end: dt.date) -> dict[str, int]:
-    low, high = bounds(start, end)
+    low, high = day_bounds(start, end)
     rows = (
         HandOver.objects.filter(
             municipality_id=municipality_id, created_at__gte=low, created_at__lt=high

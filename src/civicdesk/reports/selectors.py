@@ -17,6 +17,7 @@ import datetime as dt
 
 from django.db.models import Count, Q
 
+from civicdesk.core.calendar import TOKYO, day_bounds
 from civicdesk.core.choices import ContactChannel
 from civicdesk.core.japanese import era_date, era_year, fiscal_year_of
 from civicdesk.core.models import Municipality
@@ -182,7 +183,7 @@ def _frozen(municipality: Municipality, kind: str, period: dt.date) -> dict | No
 
 def hot_voice_lines(municipality_id: int, day: dt.date) -> list[dict]:
     """The day's ホットボイス: time, channel and what was said (no name, no number)."""
-    low, high = kpis.bounds(day, day)
+    low, high = day_bounds(day)
     rows = (
         Contact.objects.filter(
             obligor__municipality_id=municipality_id, at__gte=low, at__lt=high, hot_voice=True
@@ -192,7 +193,7 @@ def hot_voice_lines(municipality_id: int, day: dt.date) -> list[dict]:
     )
     return [
         {
-            "time": at.astimezone(kpis.TOKYO).strftime("%H:%M"),
+            "time": at.astimezone(TOKYO).strftime("%H:%M"),
             "channel": ContactChannel(channel).label,
             "note": note,
         }
@@ -202,7 +203,7 @@ def hot_voice_lines(municipality_id: int, day: dt.date) -> list[dict]:
 
 def no_effect_count(municipality_id: int, start: dt.date, end: dt.date) -> int:
     """Items that became 効果なし in the period (their last change fell in it)."""
-    low, high = kpis.bounds(start, end)
+    low, high = day_bounds(start, end)
     return WorkItem.objects.filter(
         campaign__municipality_id=municipality_id,
         status=WorkItemStatus.NO_EFFECT,

@@ -12,12 +12,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from civicdesk.accounts.models import Role
+from civicdesk.core.calendar import TOKYO, day_bounds
 from civicdesk.core.choices import ContactChannel, ContactParty
-from civicdesk.dunning.models import Contact, Promise, WorkItem
+from civicdesk.dunning.models import Contact, WorkItem
 from civicdesk.registry.selectors import scope_for
 
 
@@ -75,11 +76,7 @@ class LiveStats:
 
 
 def _today(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
-    local = timezone.localtime(now)
-    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    # Midnight of the next local day, not +24h (no DST in Japan, but say what is meant).
-    end = dt.datetime.combine(start.date() + dt.timedelta(days=1), dt.time.min, tzinfo=start.tzinfo)
-    return start, end
+    return day_bounds(timezone.localdate(now, TOKYO))
 
 
 def live_stats(user, now: dt.datetime | None = None) -> LiveStats:
@@ -92,7 +89,6 @@ def live_stats(user, now: dt.datetime | None = None) -> LiveStats:
     start, end = _today(now)
     reached = ~Q(party=ContactParty.NONE)
     outbound = Q(channel=ContactChannel.OUTBOUND_CALL)
-    has_promise = Exists(Promise.objects.filter(contact=OuterRef("pk")))
     per_user = (
         Contact.objects.filter(obligor__municipality_id=municipality_id, at__gte=start, at__lt=end)
         .order_by()
@@ -100,7 +96,7 @@ def live_stats(user, now: dt.datetime | None = None) -> LiveStats:
         .annotate(
             done=Count("pk"),
             reached=Count("pk", filter=reached),
-            promised=Count("pk", filter=Q(has_promise)),
+            promised=Count("pk", filter=Q(promised=True)),
             outbound=Count("pk", filter=outbound),
             outbound_reached=Count("pk", filter=outbound & reached),
             last_at=Max("at"),

@@ -193,6 +193,15 @@ ALERT_SEARCHES_WITHOUT_CONTACT = env.integer(
     "CIVICDESK_ALERT_SEARCHES_WITHOUT_CONTACT", 5, minimum=1
 )
 
+# Staff roster (docs/operations.md「Staff roster」): the center's people sign in only while on
+# the current month's submitted roster (seed 000 §14(3)).
+ROSTER_REQUIRED = env.boolean("CIVICDESK_ROSTER_REQUIRED", True)
+
+# Exports with personal data (docs/operations.md「Exports」): staff approve before the file
+# is made; encryption (a password-protected archive) can be required for every export.
+EXPORT_APPROVAL_REQUIRED = env.boolean("CIVICDESK_EXPORT_APPROVAL_REQUIRED", False)
+EXPORT_ENCRYPTION = env.choice("CIVICDESK_EXPORT_ENCRYPTION", ("optional", "required"), "optional")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -93,3 +93,106 @@ class User(AbstractUser):
     def revenue_types(self) -> list[str]:
         """The revenue types this user's team works on (empty without a team)."""
         return list(self.team.revenue_types) if self.team_id else []
+
+
+# --- 業務従事者名簿 (seed 000 §14(3)): who may work this month ---------------------------------
+
+
+class RosterStatus(models.TextChoices):
+    DRAFT = "draft", "作成中"
+    SUBMITTED = "submitted", "提出済み"
+
+
+class Roster(models.Model):
+    """One month's staff roster of a municipality's center, due by the 20th of the month before.
+
+    Only a submitted roster admits its members to sign in; changes after submission are
+    RosterChange rows (臨時の変更), reported to the municipality.
+    """
+
+    municipality = models.ForeignKey(
+        "core.Municipality", on_delete=models.PROTECT, related_name="rosters", verbose_name="自治体"
+    )
+    month = models.DateField("対象月", help_text="その月の1日")
+    status = models.CharField(
+        "状態", max_length=10, choices=RosterStatus.choices, default=RosterStatus.DRAFT
+    )
+    submitted_at = models.DateTimeField("提出日時", null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="提出者",
+    )
+    created_at = models.DateTimeField("作成日時", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "業務従事者名簿"
+        verbose_name_plural = "業務従事者名簿"
+        ordering = ["municipality", "-month"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "month"], name="accounts_roster_once_per_month"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.municipality}"
+
+
+class RosterEntry(models.Model):
+    """One person on a month's roster and the work they do."""
+
+    roster = models.ForeignKey(
+        Roster, on_delete=models.CASCADE, related_name="entries", verbose_name="名簿"
+    )
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="roster_entries", verbose_name="従事者"
+    )
+    duty = models.CharField("従事する業務", max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = "名簿の従事者"
+        verbose_name_plural = "名簿の従事者"
+        ordering = ["roster", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["roster", "user"], name="accounts_roster_entry_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.roster} {self.user}"
+
+
+class RosterChangeKind(models.TextChoices):
+    ADDED = "added", "追加"
+    REMOVED = "removed", "削除"
+
+
+class RosterChange(models.Model):
+    """A temporary change to a submitted roster (臨時の変更), effective from a day."""
+
+    roster = models.ForeignKey(
+        Roster, on_delete=models.CASCADE, related_name="changes", verbose_name="名簿"
+    )
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name="従事者"
+    )
+    kind = models.CharField("変更", max_length=10, choices=RosterChangeKind.choices)
+    effective_from = models.DateField("適用日")
+    duty = models.CharField("従事する業務", max_length=100, blank=True)
+    reason = models.CharField("理由", max_length=500)
+    recorded_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name="記録者"
+    )
+    recorded_at = models.DateTimeField("記録日時")
+    reported_at = models.DateTimeField("自治体への報告日時", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "名簿の臨時変更"
+        verbose_name_plural = "名簿の臨時変更"
+        ordering = ["roster", "effective_from", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.effective_from:%Y-%m-%d} {self.get_kind_display()} {self.user}"

@@ -1,0 +1,1 @@
+"""Incidents and the semi-annual privacy report (issue 8 §5)."""

@@ -74,13 +74,37 @@ def tax_team(municipality):
 
 
 def _user(role, municipality, team=None, username=None):
-    return UserFactory(
+    user = UserFactory(
         username=username or f"{role}1",
         role=role,
         municipality=municipality,
         team=team,
         password=PASSWORD,
     )
+    put_on_roster(user)
+    return user
+
+
+def put_on_roster(user, day=None) -> None:
+    """Put a contractor user (operator, visitor, supervisor) on the submitted staff roster of
+    their municipality for ``day``'s month (default today), so that they may sign in through
+    the real form (the roster gate, issue 8 §3). Other roles need no roster: nothing happens.
+
+    Written directly (no access-log entry): set-up, not the thing a test looks at.
+    """
+    from django.utils import timezone
+
+    from civicdesk.accounts.models import ROSTER_ROLES, Roster, RosterEntry, RosterStatus
+
+    if user.role not in ROSTER_ROLES or not user.municipality_id:
+        return
+    month = (day or timezone.localdate()).replace(day=1)
+    roster, _ = Roster.objects.get_or_create(
+        municipality_id=user.municipality_id,
+        month=month,
+        defaults={"status": RosterStatus.SUBMITTED, "submitted_at": timezone.now()},
+    )
+    RosterEntry.objects.get_or_create(roster=roster, user=user)
 
 
 @pytest.fixture
@@ -136,6 +160,7 @@ def sign_in(client, user) -> TOTPDevice:
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="テスト", confirmed=True)
+    put_on_roster(user)  # the month of the sign-in (tests travel in time)
     response = client.post("/accounts/login/", {"username": user.username, "password": PASSWORD})
     assert response.status_code == 302, response.content.decode()
     response = client.post("/accounts/login/verify/", {"token": current_token(device)})

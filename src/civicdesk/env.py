@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -205,3 +206,39 @@ def networks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
             reason = f"'{item}' は IP アドレスまたはネットワーク（CIDR）ではありません"
             raise ConfigError(name, reason) from None
     return result
+
+
+@dataclass(frozen=True)
+class Rate:
+    """At most ``limit`` requests per ``seconds`` (a fixed window); ``limit`` 0: no limit."""
+
+    limit: int
+    seconds: int
+
+    @property
+    def enabled(self) -> bool:
+        return self.limit > 0
+
+
+RATE_UNITS = {"s": 1, "m": 60, "h": 3600}
+_RATE = re.compile(r"(?P<limit>[0-9]+)/(?P<count>[0-9]*)(?P<unit>[smh])")
+
+
+def rate(name: str, default: str) -> Rate:
+    """``20/10m`` → 20 requests per 10 minutes (units s, m, h; ``600/m`` = per minute);
+    ``off`` → no limit. Anything else stops start-up naming the variable."""
+    value = read(name, default).strip()
+    if value.lower() == "off":
+        return Rate(0, 0)
+    match = _RATE.fullmatch(value)
+    if match is None:
+        raise ConfigError(
+            name, f"'{value}' は 回数/期間 の形ではありません（例: 20/10m、600/1m、off）"
+        )
+    limit = int(match["limit"])
+    count = int(match["count"] or "1")
+    if limit < 1 or count < 1:
+        raise ConfigError(
+            name, f"'{value}' の回数と期間は 1 以上にしてください（無効にするなら off）"
+        )
+    return Rate(limit, count * RATE_UNITS[match["unit"]])

@@ -60,7 +60,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response, refusals below included (docs/adr/0015).
+    "civicdesk.core.middleware.ContentSecurityPolicyMiddleware",
     "civicdesk.core.middleware.AllowedNetworksMiddleware",
+    # Sign-in and API rate limits, counted in the database before sessions (docs/adr/0015).
+    "civicdesk.core.ratelimit.RateLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -129,6 +133,11 @@ AXES_COOLOFF_TIME = None if _cooloff_minutes == 0 else _cooloff_minutes / 60
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "civicdesk.accounts.views.locked_out"
 AXES_VERBOSE = False
+
+# Rate limits (docs/operations.md「Rate limits」): POSTs of the sign-in steps per client address,
+# and API requests per token (or address), counted in the database for every worker; "off": none.
+LOGIN_RATE = env.rate("CIVICDESK_LOGIN_RATE", "200/10m")
+API_RATE = env.rate("CIVICDESK_API_RATE", "600/1m")
 
 SESSION_COOKIE_AGE = env.integer("CIVICDESK_SESSION_IDLE_MINUTES", 30, minimum=1) * 60
 SESSION_SAVE_EVERY_REQUEST = True  # the age is idle time: every request pushes expiry forward
@@ -221,12 +230,22 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Nothing personal reaches the server log: no request bodies, no SQL parameters.
+# Nothing personal reaches the server log: no query strings, request bodies, exception messages
+# or SQL parameters (civicdesk.core.logging, on every handler that writes).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"no_personal_data": {"()": "civicdesk.core.logging.PersonalDataFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["no_personal_data"]},
+    },
     "root": {"handlers": ["console"], "level": env.read("CIVICDESK_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Django's own defaults would print these through handlers without the filter.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 X_FRAME_OPTIONS = "DENY"

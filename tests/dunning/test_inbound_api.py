@@ -82,6 +82,14 @@ def test_a_body_without_caller_is_400_naming_the_field(api, municipality):
     assert list(response.json()) == ["caller"]
 
 
+@pytest.mark.parametrize("value", [9012345678, True, ["09012345678"]])
+def test_a_caller_that_is_not_a_string_is_400_not_coerced(api, municipality, value):
+    response = post(api, {"caller": value})
+    assert response.status_code == 400
+    assert response.json()["caller"] == ["文字列で指定してください。"]
+    assert not InboundCall.objects.exists()
+
+
 def test_a_body_that_is_not_json_is_400(api, municipality):
     response = post(api, "caller=0901234", raw=True)
     assert response.status_code == 400
@@ -146,7 +154,7 @@ def test_the_announcement_is_logged_as_the_pbx(api, caller):
 def test_the_schema_documents_the_endpoint_and_its_bearer_token():
     schema = SchemaGenerator().get_schema(request=None, public=True)
     operation = schema["paths"]["/api/calls/inbound"]["post"]
-    assert set(operation["responses"]) == {"201", "400", "401", "503"}
+    assert set(operation["responses"]) == {"201", "400", "401", "403", "429", "503"}
     assert operation["security"] == [{"pbxToken": []}]
     assert schema["components"]["securitySchemes"]["pbxToken"]["scheme"] == "bearer"
     body = schema["components"]["schemas"]["InboundCall"]

@@ -1,14 +1,16 @@
 """The letters pages: who sees what, a batch made from the page (tasks run at once), downloads
-that count as prints."""
+(export requests, privacy.export_requests) that count as prints."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from django.urls import reverse
 
 from civicdesk.dunning.models import LetterBatch
 from civicdesk.dunning.services import letters
-from civicdesk.privacy.models import AccessAction, AccessLogEntry
+from civicdesk.privacy.models import AccessAction, AccessLogEntry, ExportRecord
 from tests.conftest import sign_in
 from tests.dunning.test_letters_batch import (
     NOW,
@@ -80,8 +82,9 @@ def test_a_batch_of_another_municipality_is_not_found(client, supervisor, batch)
 
 
 def test_supervisor_makes_a_batch_from_the_page_and_downloads_count_as_reprints(
-    client, supervisor, letter_campaign, media, immediate_tasks
+    client, supervisor, letter_campaign, media, immediate_tasks, settings, tmp_path
 ):
+    settings.VAR_DIR = tmp_path / "var"
     people = make_people(letter_campaign.municipality, 2, campaign=letter_campaign)
     sign_in(client, supervisor)
     page = client.get(reverse("dunning:letter_batches")).content.decode()
@@ -94,17 +97,32 @@ def test_supervisor_makes_a_batch_from_the_page_and_downloads_count_as_reprints(
     assert response.url == reverse("dunning:letter_batch", args=[made.pk])
     assert (made.status, made.letter_count, made.page_count) == ("done", 2, 2)
     assert made.letters.count() == len(people)
-    pdf = client.get(reverse("dunning:letter_batch_pdf", args=[made.pk]))
-    assert pdf.status_code == 200 and b"".join(pdf.streaming_content).startswith(b"%PDF")
-    xlsx = client.get(reverse("dunning:letter_batch_list", args=[made.pk]))
-    assert xlsx.status_code == 200
+    pdf = download(client, reverse("dunning:letter_batch_pdf", args=[made.pk]))
+    assert pdf["Content-Type"] == "application/pdf"
+    assert b"".join(pdf.streaming_content).startswith(b"%PDF")
+    xlsx = download(client, reverse("dunning:letter_batch_list", args=[made.pk]))
+    assert xlsx.status_code == 200 and xlsx["Content-Type"].startswith("application/vnd.openxml")
     made.refresh_from_db()
     assert made.print_count == 2  # made (1) + the PDF again; the list is not a print
-    logged = AccessLogEntry.objects.filter(object_id=str(made.pk), reason__startswith="再印刷")
+    logged = AccessLogEntry.objects.filter(
+        object_type="dunning.letterbatch", object_id=str(made.pk), reason__startswith="再印刷"
+    )
     assert sorted(logged.values_list("action", flat=True)) == [
         AccessAction.EXPORT,
         AccessAction.PRINT,
     ]
+    # Both copies that left are in the export register, with the reason given on the form.
+    reasons = ExportRecord.objects.filter(request__isnull=False).values_list("reason", flat=True)
+    assert list(reasons) == ["再送付のため", "再送付のため"]
+
+
+def download(client, url):
+    """The export request form, posted; then the one-time link the page shows."""
+    assert client.get(url).status_code == 200
+    page = client.post(url, {"reason": "再送付のため"})
+    assert page.status_code == 200
+    link = re.search(r'data-testid="download-link" href="([^"]+)"', page.content.decode())
+    return client.get(link.group(1))
 
 
 def test_a_failed_batch_shows_the_reason_and_writes_nothing(
@@ -144,3 +162,20 @@ def test_the_status_panel_polls_only_while_the_batch_is_being_made(client, super
     LetterBatch.objects.filter(pk=batch.pk).update(status="running")
     panel = client.get(url, headers={"HX-Request": "true"}).content.decode()
     assert 'hx-trigger="every 2s"' in panel and "<html" not in panel
+
+
+def test_a_changed_letter_file_is_not_handed_out(client, supervisor, batch, settings, tmp_path):
+    from pathlib import Path
+
+    from civicdesk.privacy.models.registers import ExportRequest
+
+    settings.VAR_DIR = tmp_path / "var"
+    Path(batch.pdf_file).write_bytes(b"%PDF-1.7 changed")
+    before = ExportRecord.objects.count()
+    sign_in(client, supervisor)
+    page = client.post(reverse("dunning:letter_batch_pdf", args=[batch.pk]), {"reason": "再送付"})
+    assert "ファイルが作成時から変更されています" in page.content.decode()
+    assert not ExportRequest.objects.exists()
+    assert ExportRecord.objects.count() == before
+    batch.refresh_from_db()
+    assert batch.print_count == 1

@@ -3,11 +3,14 @@
 import datetime as dt
 import hashlib
 import io
+import re
 from pathlib import Path
 
 import pytest
+import pyzipper
 import yaml
 from django.core.exceptions import PermissionDenied
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -217,22 +220,30 @@ def test_operators_and_inspectors_may_not_export(operator, inspector, tmp_path):
     assert not ExportRecord.objects.exists()
 
 
-def test_the_page_streams_the_file_it_registered(client, staff, request_for_both):
+def test_the_page_makes_the_file_and_its_one_time_link_streams_what_was_registered(
+    client, staff, request_for_both, settings, tmp_path
+):
+    # Staff's own export needs no approval: the page shows the link at once.
+    settings.VAR_DIR = tmp_path
     sign_in(client, staff)
     response = client.post(
         reverse("dunning:staff_requests_export"),
         {"reason": "納付書再発行のため", "kind": "", "status": "open"},
     )
     assert response.status_code == 200
-    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    assert "attachment" in response["Content-Disposition"]
-    data = b"".join(response.streaming_content)
+    link = re.search(r'data-testid="download-link" href="([^"]+)"', response.content.decode())
+    download = client.get(link.group(1))
+    assert download["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert "attachment" in download["Content-Disposition"]
+    data = b"".join(download.streaming_content)
     rows = read(data)
     assert rows[0] == EXPECTED_HEADERS
     assert len(rows) == 3
     record = ExportRecord.objects.get()
     assert record.sha256 == sha256(data)
     assert record.count == 2
+    assert record.request.reason == "納付書再発行のため"
+    assert not any(tmp_path.rglob("*.xlsx"))  # the private copy is gone after the download
 
 
 def test_the_page_asks_for_a_reason(client, staff, request_for_both):
@@ -248,3 +259,37 @@ def test_the_export_page_is_refused_to_operators(client, operator):
     url = reverse("dunning:staff_requests_export")
     assert client.get(url).status_code == 403
     assert client.post(url, {"reason": "x"}).status_code == 403
+
+
+def test_with_approval_required_a_supervisor_waits_for_staff_then_gets_the_file(
+    client, settings, tmp_path, supervisor, staff, request_for_both
+):
+    from civicdesk.privacy.models.registers import ExportRequest
+
+    settings.VAR_DIR = tmp_path
+    settings.EXPORT_APPROVAL_REQUIRED = True
+    sign_in(client, supervisor)
+    response = client.post(
+        reverse("dunning:staff_requests_export"),
+        {"reason": "区へ送付のため", "kind": "", "status": "open", "encrypt": "on"},
+    )
+    item = ExportRequest.objects.get()
+    assert response.status_code == 302
+    assert response.url == reverse("privacy:export_request", args=[item.pk])
+    assert item.status == "pending" and not ExportRecord.objects.exists()
+    staff_client = Client()
+    sign_in(staff_client, staff)
+    staff_client.post(reverse("privacy:export_approve", args=[item.pk]), {"note": ""})
+    page = client.post(reverse("privacy:export_make", args=[item.pk])).content.decode()
+    password = re.search(r'data-testid="export-password"[^>]*>([^<]+)<', page).group(1)
+    link = re.search(r'data-testid="download-link" href="([^"]+)"', page).group(1)
+    download = client.get(link)
+    assert download["Content-Type"] == "application/zip"
+    data = b"".join(download.streaming_content)
+    with pyzipper.AESZipFile(io.BytesIO(data)) as archive:
+        (inner,) = archive.namelist()
+        rows = read(archive.read(inner, pwd=password.encode()))
+    assert rows[0] == EXPECTED_HEADERS and len(rows) == 3
+    record = ExportRecord.objects.get()
+    assert (record.sha256, record.count, record.encrypted) == (sha256(data), 2, True)
+    assert record.file_name.endswith(".zip") and inner.endswith(".xlsx")

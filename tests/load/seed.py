@@ -90,6 +90,7 @@ def seed(*, users: int, minutes: float) -> list[Account]:
         for user in created:
             sync_role_group(user)
         _totp_devices(created, accounts)
+        _roster(municipality, created, today)
         per_team = items_per_team(users, minutes)
         for index, team in enumerate(teams):
             _campaign(municipality, team, index, per_team, today)
@@ -130,6 +131,25 @@ def _totp_devices(users, accounts: list[Account]) -> None:
         TOTPDevice(user=u, name="負荷試験", confirmed=True, key=a.totp_key)
         for u, a in zip(users, accounts, strict=True)
     )
+
+
+def _roster(municipality, users, today: dt.date) -> None:
+    """Every load user on the submitted staff roster of this month and the next (the sign-in
+    gate, issue 8 §3), so a run across midnight at the month's end keeps working."""
+    from django.utils import timezone
+
+    from civicdesk.accounts.models import Roster, RosterEntry, RosterStatus
+
+    this_month = today.replace(day=1)
+    next_month = (this_month + dt.timedelta(days=31)).replace(day=1)
+    for month in (this_month, next_month):
+        roster = Roster.objects.create(
+            municipality=municipality,
+            month=month,
+            status=RosterStatus.SUBMITTED,
+            submitted_at=timezone.now(),
+        )
+        RosterEntry.objects.bulk_create(RosterEntry(roster=roster, user=u) for u in users)
 
 
 def _campaign(municipality, team, index: int, count: int, today: dt.date) -> None:

@@ -304,7 +304,7 @@ def test_pause_resume_and_cancel_change_the_state_and_show_only_the_buttons_that
     sign_in(client, supervisor)
     page = client.get(url).content.decode()
     assert pause in page and cancel in page and resume not in page
-    assert "return confirm('この送信を中止します。未送信の 3 通" in page  # 中止 asks first
+    assert 'data-confirm="この送信を中止します。未送信の 3 通' in page  # 中止 asks first
 
     page = client.post(pause, follow=True).content.decode()
     batch.refresh_from_db()

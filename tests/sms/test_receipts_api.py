@@ -474,7 +474,7 @@ def test_no_answer_carries_personal_data(api, settings, message):
 def test_the_schema_documents_the_endpoint_and_its_signature():
     schema = SchemaGenerator().get_schema(request=None, public=True)
     operation = schema["paths"][URL]["post"]
-    assert set(operation["responses"]) == {"200", "400", "401", "503"}
+    assert set(operation["responses"]) == {"200", "400", "401", "403", "429", "503"}
     assert operation["security"] == [{"smsSignature": []}]
     scheme = schema["components"]["securitySchemes"]["smsSignature"]
     assert (scheme["type"], scheme["in"], scheme["name"]) == (

@@ -7,6 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "アカウント"
 
     def ready(self) -> None:
-        from civicdesk.accounts import roles
+        from civicdesk.accounts import roles, roster
 
         roles.connect_signals()
+        roster.register_exporter()

@@ -1,3 +1,5 @@
+import datetime
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 
@@ -98,6 +100,22 @@ class User(AbstractUser):
 # --- 業務従事者名簿 (seed 000 §14(3)): who may work this month ---------------------------------
 
 
+# The contractor's people: only they are roster members and need a roster to sign in. The
+# municipality's staff and inspectors are not the contractor's; the administrator is the
+# break-glass account that must still sign in when no roster is in force.
+ROSTER_ROLES = frozenset({Role.OPERATOR, Role.VISITOR, Role.SUPERVISOR})
+# seed 000 §14(3): 業務従事職員名簿は前月20日までに提出
+ROSTER_DUE_DAY = 20
+
+
+def roster_due_date(month):
+    """When the roster of ``month`` (its 1st) is due: the 20th of the month before; None for
+    April (submitted as soon as the contract is signed)."""
+    if month.month == 4:
+        return None
+    return (month - datetime.timedelta(days=1)).replace(day=ROSTER_DUE_DAY)
+
+
 class RosterStatus(models.TextChoices):
     DRAFT = "draft", "作成中"
     SUBMITTED = "submitted", "提出済み"
@@ -140,6 +158,26 @@ class Roster(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.municipality}"
+
+    @property
+    def due_date(self):
+        """The 20th of the month before; April's has none (seed 000 §14(3): 「4月については、
+        委託契約締結後速やかに提出」: the contract year starts in April)."""
+        return roster_due_date(self.month)
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.status == RosterStatus.SUBMITTED
+
+    @property
+    def is_late(self) -> bool:
+        """Submitted after its due date (期限超過); still valid, but the municipality sees it."""
+        from django.utils import timezone
+
+        due = self.due_date
+        if self.submitted_at is None or due is None:
+            return False
+        return timezone.localdate(self.submitted_at) > due
 
 
 class RosterEntry(models.Model):

@@ -64,6 +64,24 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.view_user",
         "accounts.view_team",
         "privacy.add_exportrecord",
+        # Exports (issue 8 §2): the center hands its files to staff and keeps the register.
+        "privacy.add_handoverrecord",
+        "privacy.view_handoverrecord",
+        # The staff roster (業務従事者名簿): prepared, submitted and changed by the center.
+        "accounts.view_roster*",
+        "accounts.add_roster*",
+        "accounts.change_roster*",
+        "accounts.delete_rosterentry",
+        # Purge (issue 8 §4): the center drafts the plan and executes it once staff approved.
+        "privacy.view_purgeplan",
+        "privacy.add_purgeplan",
+        "privacy.execute_purgeplan",
+        # Incidents (事故) are recorded and reported by the center; it reports each half-year.
+        "privacy.view_incident",
+        "privacy.add_incident",
+        "privacy.change_incident",
+        "privacy.view_privacystatusreport",
+        "privacy.add_privacystatusreport",
     ],
     Role.STAFF: [
         "core.view_*",
@@ -75,6 +93,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "privacy.view_handoverrecord",
         "privacy.view_exportrecord",
         "privacy.add_exportrecord",
+        # Exports (issue 8 §2): staff approve the center's exports and confirm receipts.
+        "privacy.view_exportrequest",
+        "privacy.change_exportrequest",
+        "privacy.add_handoverrecord",
+        "privacy.change_handoverrecord",
+        # The staff roster is submitted to the municipality: staff read and export it.
+        "accounts.view_roster*",
         # Staff decide what the center hands over and prepares (DESIGN rule 6).
         "dunning.view_campaign",
         "dunning.view_workitem",
@@ -95,6 +120,16 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "reports.view_*",
         "reports.add_target",
         "reports.change_target",
+        # Purge (issue 8 §4): staff draft or approve plans (never their own) and verify.
+        "privacy.view_purgeplan",
+        "privacy.add_purgeplan",
+        "privacy.approve_purgeplan",
+        # Incidents: staff record what they are told, report, and close (DESIGN rule 6).
+        "privacy.view_incident",
+        "privacy.add_incident",
+        "privacy.change_incident",
+        "privacy.close_incident",
+        "privacy.view_privacystatusreport",
     ],
     Role.INSPECTOR: [
         "core.view_*",
@@ -103,6 +138,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "privacy.view_accesslogentry",
         "privacy.view_handoverrecord",
         "privacy.view_exportrecord",
+        "privacy.view_exportrequest",
+        "privacy.view_purgeplan",
+        "accounts.view_roster*",
+        "privacy.view_incident",
+        "privacy.view_privacystatusreport",
         "receivables.view_importrun",
         "dunning.view_campaign",
         "dunning.view_letterbatch",
@@ -116,6 +156,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "privacy.view_accesslogentry",
         "privacy.view_handoverrecord",
         "privacy.view_exportrecord",
+        "privacy.view_exportrequest",
         "axes.view_*",
         "axes.delete_*",
         "otp_totp.view_totpdevice",

@@ -5,19 +5,31 @@ from __future__ import annotations
 from datetime import timedelta
 
 import django_otp
+from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.signals import user_login_failed
 from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from civicdesk.accounts import roles
+from civicdesk.accounts import roles, selectors
 from civicdesk.accounts.models import User
 from civicdesk.core.middleware import client_address
 from civicdesk.privacy.models import AccessAction
 from civicdesk.privacy.services import record_access
 
 PENDING_KEY = "civicdesk_mfa_pending"
+# The roster gate (issue 8 §3): the month a session's roster was checked, and when.
+ROSTER_SESSION_KEY = "civicdesk_roster"
+ROSTER_RECHECK = timedelta(minutes=5)
+OFF_ROSTER_REASON = "業務従事者名簿に登載されていない"
+OFF_ROSTER_MESSAGE = (
+    "このアカウントは今月の業務従事者名簿に登載されていないため、ログインできません。"
+    "業務責任者に確認してください。"
+)
+SESSION_ENDED_MESSAGE = (
+    "業務従事者名簿から外れたため、ログアウトしました。業務責任者に確認してください。"
+)
 PENDING_MAX_AGE = timedelta(minutes=5)
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -41,10 +53,71 @@ def check_password_step(request, *, username: str, password: str) -> User:
     user = auth.authenticate(request, username=username, password=password)
     if user is None:
         _record_failure(request, username)
+    # Checked only once the password is right: a stranger learns nothing about the roster.
+    if not selectors.is_on_roster(user, timezone.localdate()):
+        _refuse_off_roster(request, user)
     with transaction.atomic():
         request.session.cycle_key()
         request.session[PENDING_KEY] = {"user_id": user.pk, "at": timezone.now().isoformat()}
     return user
+
+
+def _refuse_off_roster(request, user: User) -> None:
+    # Not a wrong credential: no lock-out count, but the refusal is in the access log.
+    record_access(
+        acting_user=None,
+        action=AccessAction.LOGIN_FAILED,
+        obj=user,
+        username=user.get_username(),
+        reason=OFF_ROSTER_REASON,
+        ip_address=client_ip(request),
+    )
+    request.session.pop(PENDING_KEY, None)
+    raise SignInError(OFF_ROSTER_MESSAGE)
+
+
+def remember_roster_month(request, user: User) -> None:
+    """Mark a roster-bound session with the month (and time) its roster was last checked."""
+    if settings.ROSTER_REQUIRED and selectors.is_roster_bound(user):
+        now = timezone.now()
+        request.session[ROSTER_SESSION_KEY] = {
+            "month": f"{timezone.localtime(now):%Y-%m}",
+            "checked": now.isoformat(),
+        }
+
+
+def roster_session_valid(request) -> bool:
+    """Is the signed-in roster-bound user still on the roster? Checked again when the month
+    changes, and otherwise at most once per ROSTER_RECHECK (a removal takes effect within it).
+    Sessions without the marker (made without the sign-in form) are not checked."""
+    marker = request.session.get(ROSTER_SESSION_KEY)
+    if not marker or not settings.ROSTER_REQUIRED:
+        return True
+    now = timezone.now()
+    today = timezone.localtime(now).date()
+    checked = timezone.datetime.fromisoformat(marker["checked"])
+    # Time moves forward in production; a clock behind the last check (corrected by NTP, or
+    # a test travelling back in time) waits until it is past that check again.
+    if now < checked:
+        return True
+    if marker["month"] == f"{today:%Y-%m}" and now - checked < ROSTER_RECHECK:
+        return True
+    if not selectors.is_on_roster(request.user, today):
+        return False
+    remember_roster_month(request, request.user)
+    return True
+
+
+def end_off_roster_session(request) -> None:
+    """Sign out a user who is no longer on the roster, and say why in the access log."""
+    record_access(
+        acting_user=request.user,
+        action=AccessAction.LOGOUT,
+        obj=request.user,
+        reason=OFF_ROSTER_REASON,
+        ip_address=client_ip(request),
+    )
+    auth.logout(request)
 
 
 def pending_user(request) -> User | None:
@@ -99,6 +172,7 @@ def _complete_login(request, user: User, device: TOTPDevice) -> None:
     request.session.pop(PENDING_KEY, None)
     auth.login(request, user, backend=MODEL_BACKEND)
     django_otp.login(request, device)
+    remember_roster_month(request, user)
     record_access(
         acting_user=user, action=AccessAction.LOGIN, obj=user, ip_address=client_ip(request)
     )

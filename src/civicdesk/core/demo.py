@@ -97,6 +97,7 @@ def build_demo(*, acting_user=None) -> list[DemoLogin]:
             for username, role, team, name in DEMO_USERS
         ]
         setup_demo_calendars(acting_user=acting_user, municipality=municipality)
+        create_demo_rosters(municipality=municipality)
     _write_logins(logins)
     return logins
 
@@ -120,6 +121,44 @@ def _demo_user(municipality, team, username, role, display_name, known) -> DemoL
         )
     secret = b32encode(device.bin_key).decode("ascii").rstrip("=")
     return DemoLogin(username, password, str(role), secret)
+
+
+# What each of the center's demo people does, as the roster (業務従事者名簿) names it.
+DEMO_DUTIES = {Role.OPERATOR: "電話催告", Role.VISITOR: "訪問催告", Role.SUPERVISOR: "現場責任者"}
+
+
+def create_demo_rosters(*, municipality: Municipality, today: date | None = None) -> list:
+    """This month's staff roster, submitted (the center's demo people sign in only while on
+    it), and next month's as a draft for the supervisor to submit; each made once, through
+    the real services. A draft of this month (from an earlier run) is submitted."""
+    from django.utils import timezone
+
+    from civicdesk.accounts import roster as rosters
+    from civicdesk.accounts.models import ROSTER_ROLES, Roster, RosterStatus
+    from civicdesk.accounts.selectors import add_months
+
+    today = today or timezone.localdate()
+    supervisor = User.objects.get(username="supervisor")
+    people = User.objects.filter(
+        municipality=municipality,
+        role__in=ROSTER_ROLES,
+        is_active=True,
+        username__in=[username for username, *_rest in DEMO_USERS],
+    )
+    this_month = today.replace(day=1)
+    made = []
+    for month, submit in ((this_month, True), (add_months(this_month, 1), False)):
+        roster = Roster.objects.filter(municipality=municipality, month=month).first()
+        if roster is None:
+            roster = rosters.create_roster(acting_user=supervisor, month=month, today=today)
+            for user in people:
+                rosters.add_roster_entry(
+                    acting_user=supervisor, roster=roster, user=user, duty=DEMO_DUTIES[user.role]
+                )
+        if submit and roster.status == RosterStatus.DRAFT and roster.entries.exists():
+            roster = rosters.submit_roster(acting_user=supervisor, roster=roster)
+        made.append(roster)
+    return made
 
 
 def _read_logins() -> dict[str, dict]:

@@ -21,6 +21,8 @@ class NavItem:
 
 
 ALL_ROLES = frozenset(Role.values)
+# The privacy section (個人情報管理) has one menu entry and its own index page.
+PRIVACY_ROLES = frozenset({Role.SUPERVISOR, Role.STAFF, Role.INSPECTOR, Role.ADMIN})
 
 NAV_ITEMS = [
     NavItem("ホーム", "core:home", ALL_ROLES),
@@ -61,10 +63,74 @@ NAV_ITEMS = [
     NavItem("職員への依頼", "dunning:staff_requests", frozenset({Role.SUPERVISOR, Role.STAFF})),
     NavItem("効果なし", "dunning:no_effect", frozenset({Role.SUPERVISOR, Role.STAFF})),
     NavItem("データ取込み", "receivables:imports", frozenset({Role.STAFF})),
-    NavItem("アクセスログ", "privacy:access_log", frozenset({Role.INSPECTOR, Role.ADMIN})),
-    NavItem("アクセス点検", "privacy:alerts", frozenset({Role.INSPECTOR, Role.ADMIN})),
+    NavItem("個人情報管理", "privacy:index", PRIVACY_ROLES),
     NavItem("システム管理", "admin:index", frozenset({Role.ADMIN})),
 ]
+
+
+@dataclass(frozen=True)
+class SectionItem(NavItem):
+    description: str = ""
+
+
+_CENTER_AND_MUNICIPALITY = frozenset({Role.SUPERVISOR, Role.STAFF, Role.INSPECTOR})
+_AUDITORS = frozenset({Role.INSPECTOR, Role.ADMIN})
+
+# The pages of 個人情報管理, in the order of a year's work: who works, what leaves, what
+# happened, what is reported, what is erased, and the inspectors' logs.
+PRIVACY_ITEMS = [
+    SectionItem(
+        "業務従事者名簿",
+        "accounts:rosters",
+        frozenset({Role.SUPERVISOR, Role.STAFF, Role.INSPECTOR}),
+        "毎月の名簿（前月20日までに提出）と臨時の変更。名簿にない従事者はログインできません。",
+    ),
+    SectionItem(
+        "持出し申請",
+        "privacy:export_requests",
+        PRIVACY_ROLES,
+        "個人情報を含むファイルの出力：理由・承認・暗号化・返却確認。",
+    ),
+    SectionItem(
+        "受渡し記録",
+        "privacy:handover_register",
+        PRIVACY_ROLES,
+        "自治体との個人情報の受渡し（取込みと引渡し）と受領確認。",
+    ),
+    SectionItem(
+        "事故記録",
+        "privacy:incidents",
+        _CENTER_AND_MUNICIPALITY,
+        "個人情報の漏えい・紛失等の記録と自治体への報告。",
+    ),
+    SectionItem(
+        "取扱状況報告",
+        "privacy:status_reports",
+        _CENTER_AND_MUNICIPALITY,
+        "半期ごとの個人情報の取扱状況の報告書。",
+    ),
+    SectionItem(
+        "個人情報の消去",
+        "privacy:purge_plans",
+        _CENTER_AND_MUNICIPALITY,
+        "消去計画の承認、消去証明書、残存がないことの検証。",
+    ),
+    SectionItem(
+        "アクセスログ", "privacy:access_log", _AUDITORS, "すべての閲覧・変更・出力・印刷の記録。"
+    ),
+    SectionItem(
+        "アクセス点検",
+        "privacy:alerts",
+        _AUDITORS,
+        "アクセスログの毎日の分析で見つかった確認事項。",
+    ),
+]
+
+
+def privacy_items_for(user) -> list[SectionItem]:
+    if not user.is_authenticated:
+        return []
+    return [item for item in PRIVACY_ITEMS if user.role in item.roles]
 
 
 def items_for(user) -> list[NavItem]:

@@ -8,10 +8,12 @@ class DunningConfig(AppConfig):
 
     def ready(self) -> None:
         # Plug into receivables: promise checks and paid-in-full drop-outs after a payments
-        # import, and contacts for the contacts export (layout 4).
-        from civicdesk.dunning import export, hooks
+        # import, and contacts for the contacts export (layout 4); its downloads go through
+        # the export requests (privacy.export_requests).
+        from civicdesk.dunning import export, exporters, hooks
         from civicdesk.dunning.selectors import queue
 
         hooks.connect()
         export.connect()
+        exporters.register()
         queue.connect_calendar_cache()

@@ -7,6 +7,7 @@ from civicdesk.privacy.models import (
     ExportRecord,
     HandOverRecord,
 )
+from civicdesk.privacy.models.registers import ExportRequest
 from civicdesk.privacy.services import record_access
 
 
@@ -85,8 +86,19 @@ class ExportRecordAdmin(RegisterAdmin):
         "count",
         "reason",
         "file_name",
+        "encrypted",
+        "return_due_on",
+        "returned_at",
+        "return_method",
     ]
-    list_filter = ["file_format", "at", ("exported_by", admin.RelatedOnlyFieldListFilter)]
+    list_filter = [
+        "file_format",
+        "at",
+        "encrypted",
+        "return_method",
+        ("returned_at", admin.EmptyFieldListFilter),
+        ("exported_by", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["content", "file_name", "reason", "sha256", "exported_by__username"]
     date_hierarchy = "at"
     list_select_related = ["exported_by"]
@@ -102,6 +114,7 @@ class HandOverRecordAdmin(RegisterAdmin):
         "handler",
         "receiver_confirmed_at",
         "receiver_confirmed_by",
+        "receiver",
         "file_name",
     ]
     list_filter = [
@@ -113,6 +126,29 @@ class HandOverRecordAdmin(RegisterAdmin):
     search_fields = ["content", "file_name", "sha256", "handler__username"]
     date_hierarchy = "at"
     list_select_related = ["handler", "receiver_confirmed_by"]
+
+
+@admin.register(ExportRequest)
+class ExportRequestAdmin(RegisterAdmin):
+    """Read here; requested, approved and made on the pages under /privacy/exports/."""
+
+    list_display = [
+        "requested_at",
+        "requested_by",
+        "exporter",
+        "content",
+        "status",
+        "approved_by",
+        "encrypt",
+        "return_due_on",
+        "downloaded_at",
+    ]
+    list_filter = ["status", "exporter", "encrypt", "requested_at"]
+    search_fields = ["content", "reason", "requested_by__username"]
+    date_hierarchy = "requested_at"
+    list_select_related = ["requested_by", "approved_by"]
+    # The token's hash is of no use to a reader and is left off the page.
+    exclude = ["download_token_sha256"]
 
 
 @admin.register(AccessAlert)

@@ -50,6 +50,8 @@ def record_export(
     sha256: str,
     fields: Iterable[str] = (),
     system_actor: str = "",
+    encrypted: bool = False,
+    return_due_on=None,
 ) -> ExportRecord:
     """Register one exported file and log the export (action ``export``, the file's columns).
 
@@ -57,6 +59,8 @@ def record_export(
     says which personal fields left, the register says which file, how many rows and why.
     ``system_actor`` names a command run from the server shell without a user (see
     ``system_actor_name``); otherwise the register must name a signed-in person.
+    ``encrypted``: the file is a password-protected archive (hash and count are of it as
+    delivered); ``return_due_on``: when its return or erasure is due (返却確認).
     """
     signed_in = getattr(acting_user, "is_authenticated", False)
     if not signed_in and not system_actor:
@@ -78,6 +82,8 @@ def record_export(
             at=timezone.now(),
             exported_by=acting_user if signed_in else None,
             exported_by_system="" if signed_in else system_actor,
+            encrypted=encrypted,
+            return_due_on=return_due_on,
         )
         record_access(
             acting_user=acting_user,
@@ -151,6 +157,8 @@ def write_registered_export(
     reason: str,
     fields: Iterable[str] | Callable[[], Iterable[str]],
     system_actor: str = "",
+    encrypted: bool = False,
+    return_due_on=None,
 ) -> ExportResult:
     """Write an export file and register it, or leave neither.
 
@@ -180,6 +188,8 @@ def write_registered_export(
                 sha256=sha256,
                 fields=fields() if callable(fields) else fields,
                 system_actor=system_actor,
+                encrypted=encrypted,
+                return_due_on=return_due_on,
             )
             # Named inside the transaction: if the file cannot take its name, nothing is
             # registered; if the register cannot be written, the file is removed below.

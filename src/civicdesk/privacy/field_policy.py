@@ -3,6 +3,11 @@
 The policy is data (field_policy.yaml beside this module, or the file named by
 CIVICDESK_FIELD_POLICY). Importers ask ``held_fields`` (the union of a revenue type's purposes)
 and drop everything else; screens, API and exports ask ``allowed_fields`` for one purpose.
+
+Who reads under which purpose, and which revenue types at all, is decided here too, once:
+``purpose_for(user)``, ``revenue_types_for(user)`` and ``visible_fields(user, revenue_type)``
+(the field policy walker test, tests/privacy/test_field_policy_walk.py, holds every page and
+API response to ``visible_fields``).
 """
 
 from __future__ import annotations
@@ -27,6 +32,14 @@ KNOWN_FIELDS = ALWAYS_HELD | {
     "collection_kind", "insured_no", "contacts", "notice",
 }  # fmt: skip
 PURPOSES = ("calls", "visits")
+
+# Roles by what they read (DESIGN rule 1, seed 000 別紙1): the role values of accounts.Role,
+# spelled out so that the policy does not import the accounts app's models.
+TEAM_SCOPED_ROLES = frozenset({"operator", "visitor"})  # their team's revenue types only
+ALL_TYPES_ROLES = frozenset({"supervisor", "staff"})  # every revenue type of the municipality
+# Visitors work visit campaigns: the policy's ``visits`` purpose (late-elderly visits show
+# name, address and notice only). Everyone else who reads obligors works under ``calls``.
+VISIT_ROLES = frozenset({"visitor"})
 
 
 class FieldPolicyError(Exception):
@@ -110,3 +123,38 @@ def _load_collects(path: Path) -> dict[str, dict[str, frozenset[str]]]:
 
 def is_held(revenue_type: str, field: str) -> bool:
     return field in held_fields(revenue_type)
+
+
+# --- One entry point: what a user may see ------------------------------------------------------
+
+
+def reads_obligors(user) -> bool:
+    """Whether the user's role reads obligor data at all (inspectors and admins do not)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return getattr(user, "role", None) in TEAM_SCOPED_ROLES | ALL_TYPES_ROLES
+
+
+def purpose_for(user) -> str | None:
+    """The purpose the user reads obligor data under, or None when they read none."""
+    if not reads_obligors(user):
+        return None
+    return "visits" if user.role in VISIT_ROLES else "calls"
+
+
+def revenue_types_for(user) -> tuple[str, ...]:
+    """The revenue types whose data the user may see, in RevenueType order (empty for none)."""
+    if not reads_obligors(user):
+        return ()
+    if user.role in ALL_TYPES_ROLES:
+        return tuple(RevenueType.values)
+    team_types = set(user.revenue_types)
+    return tuple(rt for rt in RevenueType.values if rt in team_types)
+
+
+def visible_fields(user, revenue_type: str) -> frozenset[str]:
+    """The fields of one revenue type's data the user may see: empty for roles that see no
+    obligor data and for revenue types outside an operator's or visitor's team."""
+    if revenue_type not in revenue_types_for(user):
+        return frozenset()
+    return allowed_fields(revenue_type, purpose_for(user))

@@ -1,1 +1,25 @@
-urlpatterns: list = []
+"""URL patterns of incidents and the semi-annual report, included by privacy/urls.py
+(namespace ``privacy``)."""
+
+from django.urls import path
+
+from civicdesk.privacy import incident_views
+
+urlpatterns = [
+    path("incidents/", incident_views.incident_list, name="incidents"),
+    path("incidents/new/", incident_views.incident_new, name="incident_new"),
+    path("incidents/<int:pk>/", incident_views.incident_detail, name="incident"),
+    path("incidents/<int:pk>/edit/", incident_views.incident_edit, name="incident_edit"),
+    path("incidents/<int:pk>/report/", incident_views.incident_report, name="incident_report"),
+    path("incidents/<int:pk>/close/", incident_views.incident_close, name="incident_close"),
+    path("incidents/<int:pk>/report.pdf", incident_views.incident_pdf, name="incident_pdf"),
+    path("status-reports/", incident_views.status_reports, name="status_reports"),
+    path(
+        "status-reports/<str:period>/make/",
+        incident_views.status_report_make,
+        name="status_report_make",
+    ),
+    path(
+        "status-reports/<int:pk>/pdf/", incident_views.status_report_pdf, name="status_report_pdf"
+    ),
+]

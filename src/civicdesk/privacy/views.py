@@ -1,7 +1,9 @@
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from civicdesk.core.navigation import privacy_items_for
 from civicdesk.privacy import selectors
 from civicdesk.privacy.chain import verify_chain
 from civicdesk.privacy.models import AccessAction
@@ -21,3 +23,11 @@ def access_log(request):
         "chain": verify_chain() if request.GET.get("verify") else None,
     }
     return render(request, "privacy/access_log.html", context)
+
+
+def index(request):
+    """個人情報管理: the privacy pages this role may open, on one page instead of the menu."""
+    items = privacy_items_for(request.user)
+    if not items:
+        raise PermissionDenied("個人情報管理のページを開く権限がありません。")
+    return render(request, "privacy/index.html", {"items": items})

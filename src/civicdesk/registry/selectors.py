@@ -23,18 +23,20 @@ from django.db import connection, models
 from django.db.models import Count, Exists, Min, OuterRef, Prefetch, Q, QuerySet, Sum, Window
 from django.utils import timezone
 
-from civicdesk.accounts.models import Role
 from civicdesk.core.choices import RevenueType
 from civicdesk.core.japanese import normalize_name, normalize_phone
 from civicdesk.core.models import Municipality
-from civicdesk.privacy.field_policy import allowed_fields, collectable_fields
+from civicdesk.privacy.field_policy import (
+    ALL_TYPES_ROLES,
+    allowed_fields,
+    collectable_fields,
+    purpose_for,
+    revenue_types_for,
+)
 from civicdesk.receivables.models import Account, Installment
 from civicdesk.registry.models import Obligor, Phone
 
 SEARCH_LIMIT = 50
-
-_TEAM_SCOPED_ROLES = {Role.OPERATOR, Role.VISITOR}
-_ALL_TYPES_ROLES = {Role.SUPERVISOR, Role.STAFF}
 
 
 # --- Who may see what ------------------------------------------------------------------------
@@ -64,19 +66,17 @@ class Scope:
 
 
 def scope_for(user) -> Scope | None:
-    """The user's scope, or None for roles that see no obligor data (inspector, admin)."""
-    if not getattr(user, "is_authenticated", False):
+    """The user's scope, or None for roles that see no obligor data (inspector, admin).
+
+    The field policy decides role, team and purpose (privacy.field_policy.visible_fields);
+    this only adds the municipality."""
+    purpose = purpose_for(user)
+    if purpose is None:
         return None
-    if user.role in _TEAM_SCOPED_ROLES:
-        types = tuple(rt for rt in RevenueType.values if rt in user.revenue_types)
-        all_types = False
-    elif user.role in _ALL_TYPES_ROLES:
-        types = tuple(RevenueType.values)
-        all_types = True
-    else:
-        return None
-    purpose = "visits" if user.role == Role.VISITOR else "calls"
-    return Scope(Municipality.objects.id_for_user(user), types, purpose, all_types)
+    all_types = user.role in ALL_TYPES_ROLES
+    return Scope(
+        Municipality.objects.id_for_user(user), revenue_types_for(user), purpose, all_types
+    )
 
 
 def may_view_obligors(user) -> bool:

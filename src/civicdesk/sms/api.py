@@ -7,6 +7,11 @@ A timestamp more than five minutes from now is refused, so a captured request ca
 again later; the same request within those minutes changes nothing (services.receipts is
 idempotent). The whole body is checked before anything is applied; the answer carries counts
 only — no number, no text, no name.
+
+The signature is what the provider must send (its standard, and it covers the body). A request
+may besides carry ``Authorization: Bearer <token>``: then the token must be an active one of
+the sms_receipts integration (``civicdesk api-token create --integration sms_receipts``), so a
+provider that can send a header can be cut off by revoking its token alone.
 """
 
 from __future__ import annotations
@@ -24,8 +29,9 @@ from rest_framework.exceptions import APIException, AuthenticationFailed
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from civicdesk.core.api import ErrorSerializer
-from civicdesk.core.models import Municipality
+from civicdesk.core.api import ErrorSerializer, StrictCharField
+from civicdesk.core.api_tokens import IntegrationScope, bearer_token, find_active_token
+from civicdesk.core.models import Integration, Municipality
 from civicdesk.sms.choices import ReceiptStatus
 from civicdesk.sms.models import SmsMessage, SmsReply
 from civicdesk.sms.services.receipts import MAX_EVENTS, apply_receipts
@@ -76,8 +82,14 @@ class SmsSignatureAuthentication(BaseAuthentication):
         expected = signature_for(secret, timestamp, request._request.body)
         if not hmac.compare_digest(given.encode(), expected.encode()):
             raise AuthenticationFailed("署名が正しくありません。")
+        token = bearer_token(request)
+        if token is not None:  # optional; when sent it must be good (module docstring)
+            row = find_active_token(token) if token else None
+            if row is None:
+                raise AuthenticationFailed("トークンが正しくないか、失効しています。")
+            return (None, row)  # IntegrationScope refuses another integration's token (403)
         # No user: the provider is a machine. request.auth says who called.
-        return (None, "sms-provider")
+        return (None, Integration.SMS_RECEIPTS.value)
 
     def authenticate_header(self, request) -> str:
         return 'CivicDesk-HMAC-SHA256 realm="civicdesk-sms"'
@@ -117,31 +129,32 @@ class ReceiptEventSerializer(serializers.Serializer):
         "type",
         help_text="status: 配信結果、reply: 返信",
     )
-    message_id = serializers.CharField(
+    message_id = StrictCharField(
         required=False,
         allow_blank=True,
         max_length=SmsMessage._meta.get_field("provider_message_id").max_length,
         help_text="status: 送信サービスのメッセージ ID（key とどちらか必須）",
     )
-    key = serializers.CharField(
+    key = StrictCharField(
         required=False,
         allow_blank=True,
         max_length=SmsMessage._meta.get_field("key").max_length,
         help_text="status: 送信時に渡した冪等キー（優先して照合）",
     )
     status = _choice(ReceiptStatus.choices, "status", required=False, help_text="status: 配信結果")
-    reason = serializers.CharField(
+    reason = StrictCharField(
         required=False, allow_blank=True, trim_whitespace=True,
         help_text="status: 失敗・不明の理由（500 文字まで保存）",
     )  # fmt: skip
     at = serializers.DateTimeField(help_text="ISO 8601（時差なしは日本時間）")
-    text = serializers.CharField(
+    text = StrictCharField(
         required=False, allow_blank=True, trim_whitespace=False, max_length=REPLY_TEXT_MAX,
         help_text="reply: 返信の本文",
     )  # fmt: skip
-    id = serializers.CharField(
+    id = StrictCharField(
         required=False,
         allow_blank=False,
+        min_length=1,
         max_length=SmsReply._meta.get_field("provider_message_id").max_length,
         help_text="reply: 送信サービスの返信 ID（同じ ID の返信は 1 回だけ登録）",
     )
@@ -149,7 +162,7 @@ class ReceiptEventSerializer(serializers.Serializer):
     def get_fields(self):
         # "from" is a Python keyword: it cannot be a class attribute.
         fields = super().get_fields()
-        fields["from"] = serializers.CharField(
+        fields["from"] = StrictCharField(
             required=False,
             max_length=30,
             help_text="reply: 返信元の電話番号（どの表記でも）",
@@ -187,7 +200,8 @@ class ReceiptsResultSerializer(serializers.Serializer):
 
 class SmsReceiptsView(APIView):
     authentication_classes = [SmsSignatureAuthentication]
-    permission_classes: list = []
+    permission_classes = [IntegrationScope]
+    api_integration = Integration.SMS_RECEIPTS.value
 
     @extend_schema(
         operation_id="sms_receipts",
@@ -206,6 +220,9 @@ class SmsReceiptsView(APIView):
                 description='event の番号ごとのエラー（例: {"events": {"3": {"status": [...]}}}）'
             ),
             401: ErrorSerializer,
+            403: ErrorSerializer,
+            # Answered by core.ratelimit before the view (CIVICDESK_API_RATE), with Retry-After.
+            429: ErrorSerializer,
             503: ErrorSerializer,
         },
         tags=["sms"],

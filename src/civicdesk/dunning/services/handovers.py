@@ -26,6 +26,7 @@ from civicdesk.dunning.choices import (
     StaffRequestStatus,
 )
 from civicdesk.dunning.models import Contact, HandOver, StaffRequest
+from civicdesk.privacy.export_requests import ExportPlan
 from civicdesk.privacy.exports import (
     ExportError,
     ExportResult,
@@ -33,7 +34,7 @@ from civicdesk.privacy.exports import (
     clean_reason,
     write_registered_export,
 )
-from civicdesk.privacy.field_policy import allowed_fields
+from civicdesk.privacy.field_policy import visible_fields
 from civicdesk.privacy.models import AccessAction
 from civicdesk.privacy.services import record_access
 from civicdesk.receivables.exporters.writers import write_xlsx
@@ -328,24 +329,42 @@ def export_staff_requests(
     Each personal column is filled only where the field policy (purpose ``calls``) of that
     account's revenue type allows it. Refuses before anything is written; a failure leaves no
     file; an existing ``out`` is never overwritten. ``kind`` / ``status`` None: all.
+    Pages go through the export requests (privacy.export_requests, dunning/exporters.py),
+    which use ``staff_requests_plan``; this is the direct form for code and tests.
     """
     reason = clean_reason(reason)
+    plan = staff_requests_plan(acting_user=acting_user, kind=kind, status=status)
+    out = checked_out_path(out)
+    return write_registered_export(
+        acting_user=acting_user,
+        out=out,
+        write=plan.write,
+        content=plan.content,
+        file_format=plan.file_format,
+        reason=reason,
+        fields=plan.fields,
+    )
+
+
+def staff_requests_plan(*, acting_user, kind: str | None, status: str | None) -> ExportPlan:
+    """The 納付書再発行エクセル as an export plan: checked now, written when the file is made."""
     if not (acting_user.has_perm(VIEW_STAFF_REQUESTS) and acting_user.has_perm(EXPORT_PERMISSION)):
         raise PermissionDenied("職員への依頼を出力する権限がありません。")
     if kind is not None and kind not in StaffRequestKind.values:
         raise ExportError(f"依頼の種類が正しくありません: {kind}")
     if status is not None and status not in StaffRequestStatus.values:
         raise ExportError(f"状態が正しくありません: {status}")
-    out = checked_out_path(out)
     written: set[str] = set()
-    rows = _export_rows(acting_user, kind, status, written)
-    return write_registered_export(
-        acting_user=acting_user,
-        out=out,
-        write=lambda stream: write_xlsx(rows, HEADERS, stream, SHEET_TITLE, COLUMN_WIDTHS),
+
+    def write(stream) -> int:
+        rows = _export_rows(acting_user, kind, status, written)
+        return write_xlsx(rows, HEADERS, stream, SHEET_TITLE, COLUMN_WIDTHS)
+
+    return ExportPlan(
         content=_content(kind, status),
+        file_name=export_file_name(),
         file_format="xlsx",
-        reason=reason,
+        write=write,
         fields=lambda: sorted(written),
     )
 
@@ -373,7 +392,7 @@ def _export_rows(acting_user, kind, status, written: set[str]) -> Iterator[list]
     ).order_by("created_at", "pk")
     for request in requests:
         for account in request.accounts.all():
-            allowed = allowed_fields(account.revenue_type, "calls")
+            allowed = visible_fields(acting_user, account.revenue_type)
             values = _row_values(request, account)
             row = []
             for alias, _header, _width, needs in LAYOUT:

@@ -7,6 +7,7 @@ register says was printed), counts PDF prints and logs each one with the fields 
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,6 +18,7 @@ from civicdesk.dunning.choices import LetterBatchStatus
 from civicdesk.dunning.models import LetterBatch
 from civicdesk.dunning.selectors import letters as selectors
 from civicdesk.privacy import exports
+from civicdesk.privacy.export_requests import ExportPlan
 from civicdesk.privacy.models import AccessAction, AccessLogEntry
 from civicdesk.privacy.services import record_access
 
@@ -40,6 +42,13 @@ def export_letter_list(
 
 
 def _stored_file(acting_user, batch, kind, action, reason, ip_address, *, count_print) -> Path:
+    path = _checked_path(acting_user, batch, kind)
+    _count_and_log(acting_user, batch, action, reason, ip_address, count_print=count_print)
+    return path
+
+
+def _checked_path(acting_user, batch, kind) -> Path:
+    """The batch's stored file, if it is still what was registered when it was made."""
     if not selectors.may_create_batches(acting_user):
         raise PermissionDenied("催告書を印刷する権限がありません。")
     name, sha256 = (
@@ -59,6 +68,10 @@ def _stored_file(acting_user, batch, kind, action, reason, ip_address, *, count_
         raise ValidationError(
             {"__all__": ["ファイルが作成時から変更されています。印刷できません。"]}
         )
+    return path
+
+
+def _count_and_log(acting_user, batch, action, reason, ip_address, *, count_print) -> None:
     with transaction.atomic():
         if count_print:
             LetterBatch.objects.filter(pk=batch.pk).update(print_count=F("print_count") + 1)
@@ -71,7 +84,50 @@ def _stored_file(acting_user, batch, kind, action, reason, ip_address, *, count_
             ip_address=ip_address,
         )
     batch.refresh_from_db(fields=["print_count"])
-    return path
+
+
+# --- Through the export requests (privacy.export_requests; registered in dunning/exporters.py) ---
+
+PLAN_KINDS = {
+    # kind: (file name, format, content, access action on the batch, counts as a print)
+    "pdf": ("催告書_{pk}.pdf", "pdf", "催告書 #{pk}（{count}通）PDF", AccessAction.PRINT, True),
+    "list": (
+        "催告書一覧_{pk}.xlsx",
+        "xlsx",
+        "催告書一覧 #{pk}（{count}通）Excel",
+        AccessAction.EXPORT,
+        False,
+    ),
+}
+
+
+def letter_file_plan(*, acting_user, batch: LetterBatch, kind: str) -> ExportPlan:
+    """The batch's stored PDF or list as an export plan. The copy handed out is a later print:
+    the batch's print count and its access-log entry are written with the register row."""
+    try:
+        path = _checked_path(acting_user, batch, kind)
+    except ValidationError as error:
+        raise exports.ExportError(" ".join(error.messages)) from None
+    name, file_format, content, action, count_print = PLAN_KINDS[kind]
+    count = batch.letter_count
+
+    def write(stream) -> int:
+        with path.open("rb") as source:
+            shutil.copyfileobj(source, stream)
+        return count
+
+    def after(record) -> None:
+        reason = f"再印刷（持出記録 #{record.pk}）: {record.reason}"
+        _count_and_log(acting_user, batch, action, reason, None, count_print=count_print)
+
+    return ExportPlan(
+        content=content.format(pk=batch.pk, count=count),
+        file_name=name.format(pk=batch.pk),
+        file_format=file_format,
+        write=write,
+        fields=_printed_fields(batch),
+        after=after,
+    )
 
 
 def _printed_fields(batch: LetterBatch) -> list[str]:

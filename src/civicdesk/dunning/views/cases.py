@@ -20,6 +20,7 @@ from civicdesk.dunning.forms.contacts import PARTY_KEYS, ContactResultForm
 from civicdesk.dunning.models import InboundCall
 from civicdesk.dunning.selectors.cases import case_view
 from civicdesk.dunning.services.contacts import record_contact
+from civicdesk.privacy.field_policy import purpose_for
 from civicdesk.privacy.models import AccessAction
 from civicdesk.privacy.services import record_access
 from civicdesk.registry import selectors as registry
@@ -79,7 +80,9 @@ def _inbound_call(request, obligor) -> InboundCall | None:
 def _channel(user, inbound) -> str:
     if inbound is not None:
         return ContactChannel.INBOUND_CALL
-    if user.role == Role.VISITOR:
+    # Who works under the field policy's visits purpose records visits (one decision, in
+    # privacy.field_policy.purpose_for).
+    if purpose_for(user) == "visits":
         return ContactChannel.VISIT
     return ContactChannel.OUTBOUND_CALL
 

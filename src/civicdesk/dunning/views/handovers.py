@@ -1,22 +1,18 @@
 """Hand-overs to staff (引継ぎ) and requests for staff (納付書再発行等): inbox, detail, new, list,
-the Excel download. Every page that shows personal data writes an access-log entry.
+the Excel download (through the export requests). Every page that shows personal data writes an
+access-log entry.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-from pathlib import Path
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from civicdesk.accounts.services import client_ip
+from civicdesk.dunning import exporters
 from civicdesk.dunning.choices import HandOverReason
 from civicdesk.dunning.forms.handovers import (
     HandOverDecisionForm,
@@ -28,12 +24,11 @@ from civicdesk.dunning.forms.handovers import (
 from civicdesk.dunning.selectors import handovers as selectors
 from civicdesk.dunning.selectors.inbound import case_url
 from civicdesk.dunning.services import handovers as services
-from civicdesk.privacy.exports import ExportError
+from civicdesk.privacy.export_views import start_export
+from civicdesk.privacy.forms.exports import ExportOptionsForm
 from civicdesk.privacy.models import AccessAction
 from civicdesk.privacy.services import record_access
 from civicdesk.registry.selectors import obligors_for
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _require(allowed: bool, message: str) -> None:
@@ -182,41 +177,33 @@ def staff_requests(request):
     context = {
         "rows": rows,
         "form": form,
-        "export_form": StaffRequestExportForm(initial={"kind": kind, "status": status}),
+        "export_form": StaffRequestExportRequestForm(initial={"kind": kind, "status": status}),
         "may_decide": request.user.has_perm(selectors.DECIDE_REQUESTS),
         "may_export": selectors.may_export_staff_requests(request.user),
     }
     return render(request, "dunning/handovers/staff_requests.html", context)
 
 
+class StaffRequestExportRequestForm(StaffRequestExportForm, ExportOptionsForm):
+    """Which requests, why, encrypted or not, and when the file is due back."""
+
+    field_order = ["kind", "status", "reason", "encrypt", "return_due_on"]
+
+
 @never_cache
 def staff_requests_export(request):
-    """GET: the form alone; POST: the xlsx, written to a private folder and streamed."""
+    """GET: the form alone; POST: an export request (privacy.export_requests). Made at once when
+    no approval is needed (the page then shows the one-time link); else it waits for staff."""
     _require(
         selectors.may_export_staff_requests(request.user),
         "職員への依頼を出力する権限がありません。",
     )
-    form = StaffRequestExportForm(request.POST if request.method == "POST" else None)
+    form = StaffRequestExportRequestForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
-        folder = Path(tempfile.mkdtemp(prefix="civicdesk-export-"))
-        name = services.export_file_name()
-        try:
-            result = services.export_staff_requests(
-                acting_user=request.user,
-                reason=form.cleaned_data["reason"],
-                kind=form.cleaned_data["kind"] or None,
-                status=form.cleaned_data["status"] or None,
-                out=folder / name,
-            )
-            # Opened, then removed: the open handle streams it, and no copy stays on disk.
-            stream = result.path.open("rb")
-            os.unlink(result.path)
-        except ExportError as error:
-            form.add_error(None, str(error))
-        else:
-            return FileResponse(stream, as_attachment=True, filename=name, content_type=XLSX)
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
+        params = {"kind": form.cleaned_data["kind"], "status": form.cleaned_data["status"]}
+        response = start_export(request, form, exporters.STAFF_REQUESTS, params)
+        if response is not None:
+            return response
     return render(request, "dunning/handovers/staff_requests_export.html", {"form": form})
 
 

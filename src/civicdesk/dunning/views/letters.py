@@ -2,28 +2,27 @@
 (polled with htmx while it is being made) and its files.
 
 Supervisors make and download; staff and inspectors see the batches' counts only (no names,
-no files: 403 on downloads). A download is a later print: counted and logged
-(services.letter_prints.reprint_letter_batch / export_letter_list).
+no files: 403 on downloads). A download is an export request (privacy.export_requests) and a
+later print: registered, counted and logged (services.letter_prints.letter_file_plan).
 """
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from civicdesk.accounts.services import client_ip
 from civicdesk.core.models import Municipality
+from civicdesk.dunning import exporters
 from civicdesk.dunning.choices import LetterBatchStatus
 from civicdesk.dunning.forms.letters import LetterBatchForm
 from civicdesk.dunning.selectors import letters as selectors
-from civicdesk.dunning.services import letter_prints
 from civicdesk.dunning.services import letters as services
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from civicdesk.privacy.export_views import start_export
+from civicdesk.privacy.forms.exports import ExportRequestForm
 
 
 def _require(allowed: bool, message: str) -> None:
@@ -92,26 +91,26 @@ def letter_batch(request, pk: int):
 
 
 @never_cache
-@require_GET
+@require_http_methods(["GET", "POST"])
 def letter_batch_pdf(request, pk: int):
-    return _download(request, pk, letter_prints.reprint_letter_batch, "application/pdf", "pdf")
+    return _download(request, pk, exporters.LETTER_PDF, "催告書（PDF）の印刷")
 
 
 @never_cache
-@require_GET
+@require_http_methods(["GET", "POST"])
 def letter_batch_list(request, pk: int):
-    return _download(request, pk, letter_prints.export_letter_list, XLSX, "xlsx")
+    return _download(request, pk, exporters.LETTER_LIST, "催告書一覧（Excel）の出力")
 
 
-def _download(request, pk: int, service, content_type: str, suffix: str):
+def _download(request, pk: int, exporter: str, title: str):
+    """GET: the export request form; POST: the request, made at once when no approval is
+    needed (the one-time link), else waiting for staff (privacy.export_requests)."""
     _require(selectors.may_create_batches(request.user), "催告書を印刷する権限がありません。")
     batch = get_object_or_404(selectors.batches_for(request.user), pk=pk)
-    try:
-        path = service(acting_user=request.user, batch=batch, ip_address=client_ip(request))
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-        return redirect("dunning:letter_batch", pk=batch.pk)
-    name = f"催告書_{batch.pk}.{suffix}" if suffix == "pdf" else f"催告書一覧_{batch.pk}.{suffix}"
-    return FileResponse(
-        path.open("rb"), as_attachment=True, filename=name, content_type=content_type
-    )
+    form = ExportRequestForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        response = start_export(request, form, exporter, {"batch": batch.pk})
+        if response is not None:
+            return response
+    context = {"batch": batch, "form": form, "title": title}
+    return render(request, "dunning/letters/download.html", context)

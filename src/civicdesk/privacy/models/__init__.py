@@ -9,9 +9,16 @@ from civicdesk.privacy.models.access import (
     AppendOnlyQuerySet,
     ChainHead,
 )
-from civicdesk.privacy.models.incidents import *  # noqa: F403
-from civicdesk.privacy.models.purge import *  # noqa: F403
-from civicdesk.privacy.models.registers import ExportRecord, HandOverDirection, HandOverRecord
+from civicdesk.privacy.models.incidents import Incident, IncidentStatus, PrivacyStatusReport
+from civicdesk.privacy.models.purge import PurgePlan, PurgeScope, PurgeStatus, PurgeVerification
+from civicdesk.privacy.models.registers import (
+    ExportRecord,
+    ExportRequest,
+    ExportRequestStatus,
+    HandOverDirection,
+    HandOverRecord,
+    ReturnMethod,
+)
 
 __all__ = [
     "AccessAction",
@@ -22,6 +29,16 @@ __all__ = [
     "AppendOnlyQuerySet",
     "ChainHead",
     "ExportRecord",
+    "ExportRequest",
+    "ExportRequestStatus",
     "HandOverDirection",
     "HandOverRecord",
+    "Incident",
+    "IncidentStatus",
+    "PrivacyStatusReport",
+    "PurgePlan",
+    "PurgeScope",
+    "PurgeStatus",
+    "PurgeVerification",
+    "ReturnMethod",
 ]

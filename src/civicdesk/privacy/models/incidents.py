@@ -1,1 +1,115 @@
-"""Incidents and the semi-annual privacy report (issue 8 §5)."""
+"""Incidents and the semi-annual privacy report (issue 8 §5).
+
+An incident (事故: 漏えい・滅失・毀損, or the risk of one) is reported to the municipality at
+once with its content, count, place and circumstances (seed 000 別紙1 第14条); the
+contractor reports how it handles personal data every half-year (seed 000 §15(2), 別紙1
+第11条). Neither holds residents' personal data: the records say what kind of data and how
+many, never whose.
+"""
+
+from django.conf import settings
+from django.db import models
+
+__all__ = ["Incident", "IncidentStatus", "PrivacyStatusReport"]
+
+
+class IncidentStatus(models.TextChoices):
+    RECORDED = "recorded", "記録済み（未報告）"
+    REPORTED = "reported", "自治体へ報告済み"
+    CLOSED = "closed", "完了"
+
+
+class Incident(models.Model):
+    """One incident of the center, from its record to the municipality's closing."""
+
+    municipality = models.ForeignKey(
+        "core.Municipality", on_delete=models.PROTECT, related_name="+", verbose_name="自治体"
+    )
+    occurred_at = models.DateTimeField("発生日時")
+    discovered_at = models.DateTimeField("発見日時")
+    place = models.CharField("発生場所", max_length=200)
+    content = models.TextField("事案の内容（個人情報の内容）")
+    affected_count = models.PositiveIntegerField("件数（対象の人数・件数）")
+    circumstances = models.TextField("発生状況")
+    cause = models.TextField("原因", blank=True)
+    measures = models.TextField("対応（被害拡大の防止・復旧）", blank=True)
+    prevention = models.TextField("再発防止策", blank=True)
+    status = models.CharField(
+        "状態", max_length=10, choices=IncidentStatus.choices, default=IncidentStatus.RECORDED
+    )
+    recorded_at = models.DateTimeField("記録日時")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="記録者"
+    )
+    updated_at = models.DateTimeField("最終更新日時")
+    # The latest report (第N報): what was reported, frozen, so that a re-print shows it again.
+    report_number = models.PositiveSmallIntegerField("報告の回数", default=0)
+    reported_at = models.DateTimeField("報告日時", null=True, blank=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="報告者",
+    )
+    report_snapshot = models.JSONField("報告した内容", default=dict, blank=True)
+    report_sha256 = models.CharField("報告書PDFのSHA-256", max_length=64, blank=True)
+    closed_at = models.DateTimeField("完了日時", null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="完了の確認者",
+    )
+    closing_note = models.TextField("完了の所見", blank=True)
+
+    class Meta:
+        verbose_name = "事故記録"
+        verbose_name_plural = "事故記録"
+        ordering = ["-occurred_at", "-pk"]
+        # Records are kept: no delete. Closing is the municipality's decision (DESIGN rule 6).
+        default_permissions = ("view", "add", "change")
+        permissions = [("close_incident", "事故記録を完了にする")]
+        indexes = [models.Index(fields=["municipality", "occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"事故 No.{self.pk}（{self.get_status_display()}）"
+
+
+class PrivacyStatusReport(models.Model):
+    """個人情報の取扱状況報告 for one half-year (April–September or October–March).
+
+    ``figures`` is the snapshot the PDF was made from: a re-print shows the same numbers even
+    after later rows arrive. Making the report again gives a new version; all are kept.
+    """
+
+    municipality = models.ForeignKey(
+        "core.Municipality", on_delete=models.PROTECT, related_name="+", verbose_name="自治体"
+    )
+    period_start = models.DateField("対象期間の開始日")
+    period_end = models.DateField("対象期間の終了日")
+    version = models.PositiveSmallIntegerField("版", default=1)
+    generated_at = models.DateTimeField("作成日時")
+    generated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="作成者"
+    )
+    figures = models.JSONField("集計値")
+    sha256 = models.CharField("PDFのSHA-256", max_length=64)
+
+    class Meta:
+        verbose_name = "個人情報取扱状況報告"
+        verbose_name_plural = "個人情報取扱状況報告"
+        ordering = ["-period_start", "-version"]
+        default_permissions = ("view", "add")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "period_start", "version"],
+                name="privacy_status_report_version_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period_start:%Y-%m}〜{self.period_end:%Y-%m} 第{self.version}版"

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from civicdesk.core.models import Municipality
 from civicdesk.dunning.choices import WorkItemStatus
-from civicdesk.registry.selectors import may_view_obligors
+from civicdesk.registry.selectors import may_view_obligors, scope_for
 from civicdesk.sms.models import SmsReply
 
 VIEW_REPLY = "sms.view_smsreply"
@@ -47,6 +47,9 @@ def replies_for(user) -> QuerySet[SmsReply]:
 @dataclass(frozen=True)
 class ReplyRow:
     reply: SmsReply
+    # The sender's number, "" for a viewer whose field policy shows no phone number (an
+    # inspector follows the replies without seeing whose phone they came from).
+    number: str
     resident_no: str  # "" when unknown or the viewer sees no obligor data
     case_url: str  # "" when unknown or the viewer may not open cases
     task_url: str
@@ -70,14 +73,23 @@ def reply_list(user) -> ReplyList:
     sees_people = may_view_obligors(user)
     opens_cases = sees_people and _has(user, VIEW_CASE)
     sees_tasks = _has(user, VIEW_CAMPAIGN)
-    rows = [_row(reply, sees_people, opens_cases, sees_tasks) for reply in replies[:LIST_LIMIT]]
-    shown = {"phone", "sms_text"} if rows else set()
+    scope = scope_for(user)
+    sees_numbers = scope is not None and scope.allows_anywhere("phone")
+    rows = [
+        _row(reply, sees_people, opens_cases, sees_tasks, sees_numbers)
+        for reply in replies[:LIST_LIMIT]
+    ]
+    shown = set()
+    if rows:
+        shown = {"phone", "sms_text"} if sees_numbers else {"sms_text"}
     if any(row.resident_no for row in rows):
         shown.add("resident_no")
     return ReplyList(rows, count, sorted(shown))
 
 
-def _row(reply: SmsReply, sees_people: bool, opens_cases: bool, sees_tasks: bool) -> ReplyRow:
+def _row(
+    reply: SmsReply, sees_people: bool, opens_cases: bool, sees_tasks: bool, sees_numbers: bool
+) -> ReplyRow:
     known = reply.obligor_id is not None
     item = reply.work_item
     task_url = task_label = ""
@@ -87,6 +99,7 @@ def _row(reply: SmsReply, sees_people: bool, opens_cases: bool, sees_tasks: bool
             task_url = reverse("dunning:campaign_detail", args=[item.campaign_id])
     return ReplyRow(
         reply=reply,
+        number=reply.display if sees_numbers else "",
         resident_no=reply.obligor.resident_no if known and sees_people else "",
         case_url=reverse("dunning:case", args=[reply.obligor_id]) if known and opens_cases else "",
         task_url=task_url,

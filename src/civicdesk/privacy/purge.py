@@ -1,0 +1,807 @@
+"""Retention and purge (issue 8 §4, seed 004 別紙⑦ 第12条): plan, approve, execute, verify.
+
+What a purge removes: the residents' rows (obligors, phones, households, accounts and
+everything recorded about them: work items, contacts, promises, hand-overs, requests, visits,
+letters, SMS, replies, opt-outs, inbound calls), the uploaded import files and the generated
+letter PDFs / lists. What it keeps: finalised reports (anonymous aggregates), the registers
+(ExportRecord, HandOverRecord), the access log (ids, never names), campaigns, users and teams.
+
+The rows go in one transaction; files are first moved aside into a staging folder, put back if
+anything fails, and overwritten and removed only after the transaction committed. The
+resident numbers and names that went are kept only as SHA-256(salt + value), so that
+``verify_purge`` can recognise them wherever they are left and nobody can read them back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import secrets
+import shutil
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, models, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from civicdesk.core.calendar import TOKYO
+from civicdesk.core.choices import RevenueType
+from civicdesk.core.japanese import normalize_name
+from civicdesk.privacy.models import (
+    AccessAction,
+    PurgePlan,
+    PurgeScope,
+    PurgeStatus,
+    PurgeVerification,
+)
+from civicdesk.privacy.services import record_access
+
+DEFAULT_MEDIA = "CivicDesk サーバのデータベース及びファイル領域（取込みファイル・作成文書）"
+DEFAULT_METHOD = (
+    "データベースの行を一つのトランザクションで削除し、領域を再編成（VACUUM）して判読不能とする。"
+    "ファイルはゼロで上書きしてから削除する。確定済みの業務報告書（集計値）・持出記録・"
+    "受渡し記録・アクセスログは残す。消去後、宛名番号と氏名の残存を検索して検証する。"
+)
+
+# (key, label) in the order the certificate lists them and the rows go.
+ITEMS: list[tuple[str, str]] = [
+    ("obligors", "納付義務者（氏名・住所・生年月日等）"),
+    ("phones", "電話番号"),
+    ("households", "世帯"),
+    ("household_members", "世帯員"),
+    ("accounts", "口座（整理番号）"),
+    ("installments", "期別（調定・納付状況）"),
+    ("payments", "納付"),
+    ("work_items", "案件"),
+    ("contacts", "折衝記録"),
+    ("promises", "納付約束"),
+    ("hand_overs", "引継ぎ"),
+    ("staff_requests", "職員への依頼"),
+    ("visit_lists", "訪問リスト"),
+    ("visit_records", "訪問結果"),
+    ("letter_batches", "催告書の作成"),
+    ("reminder_letters", "催告書"),
+    ("sms_batches", "SMS 送信"),
+    ("sms_messages", "SMS（1通ごと）"),
+    ("sms_replies", "SMS 返信"),
+    ("opt_outs", "SMS 受信拒否"),
+    ("inbound_calls", "受電"),
+    ("import_runs", "取込み記録"),
+    ("draft_reports", "未確定の業務報告書"),
+    ("files", "ファイル（取込みファイル・催告書 PDF／一覧）"),
+]
+ITEM_LABELS = dict(ITEMS)
+# Rows go children first, so that nothing is left pointing at a removed parent.
+DELETE_ORDER = [
+    "sms_replies", "opt_outs", "inbound_calls", "reminder_letters", "letter_batches",
+    "sms_messages", "sms_batches", "visit_records", "promises", "hand_overs", "staff_requests",
+    "contacts", "work_items", "visit_lists", "payments", "installments", "accounts", "phones",
+    "obligors", "household_members", "households", "import_runs", "draft_reports",
+]  # fmt: skip
+CHUNK = 500
+STAGING = ".purge-staging"
+MIN_NAME_LENGTH = 2  # one character would match half the text in the database
+
+
+class PurgeError(Exception):
+    """A refusal or a failure, worded for the person who asked (Japanese)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# What a scope covers
+
+
+@dataclass
+class Targets:
+    """Every item of a scope as a queryset (evaluated before anything is removed)."""
+
+    querysets: dict[str, models.QuerySet]
+    files: list[Path] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        found = {key: qs.count() for key, qs in self.querysets.items()}
+        found["files"] = sum(_file_count(path) for path in self.files)
+        return {key: found.get(key, 0) for key, _label in ITEMS}
+
+
+def targets(*, municipality, scope: str, revenue_type: str = "") -> Targets:
+    from civicdesk.dunning.models import (
+        Contact,
+        HandOver,
+        InboundCall,
+        LetterBatch,
+        Promise,
+        ReminderLetter,
+        StaffRequest,
+        VisitList,
+        VisitRecord,
+        VisitStop,
+        WorkItem,
+    )
+    from civicdesk.receivables.models import Account, ImportRun, Installment, Payment
+    from civicdesk.registry.models import Household, HouseholdMember, Obligor, Phone
+    from civicdesk.reports.choices import ReportStatus
+    from civicdesk.reports.models import Report
+    from civicdesk.sms.models import OptOut, SmsBatch, SmsMessage, SmsReply
+
+    m = municipality
+    everything = scope == PurgeScope.ALL
+    accounts = Account.objects.filter(municipality=m)
+    obligors = Obligor.objects.filter(municipality=m)
+    if not everything:
+        # People owing only this revenue type go entirely; others keep their record and their
+        # contact history (the center still works their other types) and lose these accounts.
+        others = accounts.exclude(revenue_type=revenue_type).values("obligor_id")
+        accounts = accounts.filter(revenue_type=revenue_type)
+        obligors = obligors.filter(pk__in=accounts.values("obligor_id")).exclude(pk__in=others)
+    kept = Obligor.objects.filter(municipality=m).exclude(pk__in=obligors.values("pk"))
+    numbers = (
+        Phone.objects.filter(obligor__in=obligors)
+        .exclude(number__in=Phone.objects.filter(obligor__in=kept).values("number"))
+        .values("number")
+    )
+    households = Household.objects.filter(municipality=m)
+    letter_batches = LetterBatch.objects.filter(municipality=m)
+    sms_batches = SmsBatch.objects.filter(municipality=m)
+    replies = SmsReply.objects.filter(municipality=m)
+    opt_outs = OptOut.objects.filter(municipality=m)
+    calls = InboundCall.objects.filter(municipality=m)
+    visit_lists = VisitList.objects.filter(municipality=m)
+    if not everything:
+        households = households.filter(pk__in=obligors.values("household_id")).exclude(
+            pk__in=kept.filter(household__isnull=False).values("household_id")
+        )
+        letters_of_scope = ReminderLetter.objects.filter(
+            Q(revenue_type=revenue_type) | Q(obligor__in=obligors)
+        )
+        # A batch is one PDF: a page of this scope takes the whole document with it.
+        letter_batches = letter_batches.filter(
+            Q(revenue_type=revenue_type) | Q(pk__in=letters_of_scope.values("batch_id"))
+        )
+        sms_batches = sms_batches.filter(revenue_type=revenue_type)
+        replies = replies.filter(
+            Q(obligor__in=obligors)
+            | Q(message__batch__in=sms_batches)
+            | Q(message__obligor__in=obligors)
+            | Q(number__in=numbers)
+        )
+        opt_outs = opt_outs.filter(number__in=numbers)
+        matched = InboundCall.matches.through.objects.filter(obligor__in=obligors)
+        calls = calls.filter(Q(pk__in=matched.values("inboundcall_id")) | Q(caller__in=numbers))
+        visit_lists = visit_lists.filter(
+            pk__in=VisitStop.objects.filter(work_item__obligor__in=obligors).values("visit_list_id")
+        ).exclude(
+            pk__in=VisitStop.objects.exclude(work_item__obligor__in=obligors).values(
+                "visit_list_id"
+            )
+        )
+    contacts = Contact.objects.filter(obligor__in=obligors)
+    imports = ImportRun.objects.filter(municipality=m)
+    querysets = {
+        "obligors": obligors,
+        "phones": Phone.objects.filter(obligor__in=obligors),
+        "households": households,
+        "household_members": HouseholdMember.objects.filter(household__in=households),
+        "accounts": accounts,
+        "installments": Installment.objects.filter(account__in=accounts),
+        "payments": Payment.objects.filter(installment__account__in=accounts),
+        "work_items": WorkItem.objects.filter(obligor__in=obligors),
+        "contacts": contacts,
+        "promises": Promise.objects.filter(obligor__in=obligors),
+        "hand_overs": HandOver.objects.filter(obligor__in=obligors),
+        "staff_requests": StaffRequest.objects.filter(obligor__in=obligors),
+        "visit_lists": visit_lists,
+        "visit_records": VisitRecord.objects.filter(contact__in=contacts),
+        "letter_batches": letter_batches,
+        "reminder_letters": ReminderLetter.objects.filter(
+            Q(batch__in=letter_batches) | Q(obligor__in=obligors)
+        ),
+        "sms_batches": sms_batches,
+        "sms_messages": SmsMessage.objects.filter(
+            Q(batch__in=sms_batches) | Q(obligor__in=obligors)
+        ),
+        "sms_replies": replies,
+        "opt_outs": opt_outs,
+        "inbound_calls": calls,
+        # One revenue type keeps the import records (counts, hash) but loses their files.
+        "import_runs": imports if everything else imports.none(),
+        "draft_reports": Report.objects.filter(municipality=m, status=ReportStatus.DRAFT)
+        if everything
+        else Report.objects.none(),
+    }
+    files = [
+        Path(settings.MEDIA_ROOT) / name
+        for name in imports.exclude(upload="").values_list("upload", flat=True)
+    ]
+    files += [
+        Path(settings.MEDIA_ROOT) / "letters" / str(pk)
+        for pk in letter_batches.values_list("pk", flat=True)
+    ]
+    return Targets(querysets=querysets, files=[path for path in files if path.exists()])
+
+
+def _file_count(path: Path) -> int:
+    if path.is_dir():
+        return sum(1 for item in path.rglob("*") if item.is_file())
+    return 1 if path.exists() else 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Plan and approval
+
+
+def may_draft(user) -> bool:
+    return _active(user) and user.has_perm("privacy.add_purgeplan")
+
+
+def may_approve(user, plan: PurgePlan | None = None) -> bool:
+    if not (_active(user) and user.has_perm("privacy.approve_purgeplan")):
+        return False
+    return plan is None or plan.drafted_by_id != user.pk
+
+
+def may_execute(user) -> bool:
+    return _active(user) and user.has_perm("privacy.execute_purgeplan")
+
+
+def _active(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active)
+
+
+def today() -> dt.date:
+    return timezone.localdate(timezone.now(), TOKYO)
+
+
+def plan_purge(
+    *,
+    acting_user,
+    scope: str,
+    revenue_type: str = "",
+    planned_on: dt.date,
+    reason: str,
+    media: str = DEFAULT_MEDIA,
+    method: str = DEFAULT_METHOD,
+) -> PurgePlan:
+    """A supervisor or staff drafts a plan (第12条 2); the counts are those of now."""
+    if not may_draft(acting_user):
+        raise PermissionDenied("消去計画を作成する権限がありません。")
+    municipality = acting_user.municipality
+    errors = _plan_errors(scope, revenue_type, planned_on, reason, municipality)
+    if errors:
+        raise ValidationError(errors)
+    if scope == PurgeScope.ALL:
+        revenue_type = ""
+    found = targets(municipality=municipality, scope=scope, revenue_type=revenue_type)
+    with transaction.atomic():
+        plan = PurgePlan.objects.create(
+            municipality=municipality,
+            scope=scope,
+            revenue_type=revenue_type,
+            media=media.strip() or DEFAULT_MEDIA,
+            method=method.strip() or DEFAULT_METHOD,
+            planned_on=planned_on,
+            reason=reason.strip(),
+            planned_counts=found.counts(),
+            drafted_by=acting_user,
+            drafted_at=timezone.now(),
+        )
+        record_access(
+            acting_user=acting_user, action=AccessAction.CREATE, obj=plan, reason="消去計画の申請"
+        )
+    return plan
+
+
+def _plan_errors(scope, revenue_type, planned_on, reason, municipality) -> dict[str, str]:
+    errors = {}
+    if municipality is None:
+        errors["scope"] = "自治体が設定されていない利用者は消去計画を作成できません。"
+    if scope not in PurgeScope.values:
+        errors["scope"] = "範囲を選んでください。"
+    elif scope == PurgeScope.REVENUE_TYPE and revenue_type not in RevenueType.values:
+        errors["revenue_type"] = "消去する税目・保険料を選んでください。"
+    if planned_on < today():
+        errors["planned_on"] = "処理予定日には今日以降の日を指定してください。"
+    if not reason.strip():
+        errors["reason"] = "理由を入力してください（例: 委託契約の終了）。"
+    return errors
+
+
+def approve_purge_plan(*, acting_user, plan: PurgePlan) -> PurgePlan:
+    """Municipal staff approve (第12条 2: 承諾), never the person who drafted it."""
+    if not may_approve(acting_user):
+        raise PermissionDenied("消去計画を承認できるのは自治体職員だけです。")
+    with transaction.atomic():
+        plan = PurgePlan.objects.select_for_update().get(pk=plan.pk)
+        if plan.municipality_id != acting_user.municipality_id:
+            raise PermissionDenied("他の自治体の消去計画は承認できません。")
+        if plan.drafted_by_id == acting_user.pk:
+            raise PurgeError("申請した本人は承認できません。別の職員が承認してください。")
+        if plan.status != PurgeStatus.DRAFT:
+            raise PurgeError(f"この計画は承認できません（{plan.get_status_display()}）。")
+        plan.status = PurgeStatus.APPROVED
+        plan.approved_by = acting_user
+        plan.approved_at = timezone.now()
+        plan.save(update_fields=["status", "approved_by", "approved_at"])
+        record_access(
+            acting_user=acting_user, action=AccessAction.CHANGE, obj=plan, reason="消去計画の承認"
+        )
+    return plan
+
+
+# ---------------------------------------------------------------------------------------------
+# Execution
+
+
+def execution_refusal(plan: PurgePlan, on: dt.date | None = None) -> str:
+    """Why the plan cannot be executed now ('' if it can)."""
+    if plan.status == PurgeStatus.DRAFT:
+        return "この消去計画はまだ承認されていません。自治体職員の承認が必要です。"
+    if plan.status != PurgeStatus.APPROVED:
+        return f"この消去計画は実行済みです（{plan.executed_at:%Y-%m-%d %H:%M}）。"
+    if (on or today()) < plan.planned_on:
+        return f"処理予定日（{plan.planned_on:%Y-%m-%d}）より前には実行できません。"
+    if _import_in_progress(plan):
+        # Its rows would arrive after the purge, and its file is one the purge removes.
+        return "取込みが待機中または実行中です。取込みが終わってから実行してください。"
+    return ""
+
+
+def _import_in_progress(plan: PurgePlan) -> bool:
+    from civicdesk.receivables.models import ImportRun, ImportStatus
+
+    busy = (ImportStatus.PENDING, ImportStatus.RUNNING)
+    return ImportRun.objects.filter(municipality=plan.municipality, status__in=busy).exists()
+
+
+def execute_purge(*, acting_user, plan: PurgePlan, system_name: str = "") -> PurgePlan:
+    """Remove the plan's personal data: rows in one transaction, files moved aside first and
+    destroyed after the commit. ``acting_user`` None: the command without --user."""
+    if acting_user is not None and not may_execute(acting_user):
+        raise PermissionDenied("消去を実行する権限がありません。")
+    with transaction.atomic():
+        plan = PurgePlan.objects.select_for_update().get(pk=plan.pk)
+        refusal = execution_refusal(plan)
+        if refusal:
+            raise PurgeError(refusal)
+        found = targets(
+            municipality=plan.municipality, scope=plan.scope, revenue_type=plan.revenue_type
+        )
+        counts = found.counts()
+        staged = _stage(found.files, plan)
+        try:
+            _execute_rows(plan, found, counts, acting_user=acting_user, system_name=system_name)
+        except BaseException:
+            _unstage(staged)
+            raise
+    _destroy(staged)
+    _vacuum()
+    return plan
+
+
+def _execute_rows(
+    plan: PurgePlan, found: Targets, counts: dict[str, int], *, acting_user, system_name: str
+) -> None:
+    from civicdesk.privacy.purge_certificate import render_certificate
+
+    plan.salt = secrets.token_hex(16)
+    numbers, names = _purged_values(found)
+    plan.number_digests = sorted({_digest(plan.salt, value) for value in numbers})
+    plan.name_digests = sorted({_digest(plan.salt, value) for value in names})
+    plan.name_lengths = sorted({len(value) for value in names})
+    pks = {key: list(found.querysets[key].values_list("pk", flat=True)) for key in DELETE_ORDER}
+    recount = _contacts_losing_accounts(found, pks)
+    _clear_import_files(plan)
+    for key in DELETE_ORDER:
+        model = found.querysets[key].model
+        for start in range(0, len(pks[key]), CHUNK):
+            model._base_manager.filter(pk__in=pks[key][start : start + CHUNK]).delete()
+    _recount_coverage(recount)
+    plan.executed_counts = counts
+    plan.executed_at = timezone.now()
+    plan.executed_by = acting_user
+    plan.executed_by_system = "" if acting_user else system_name
+    plan.status = PurgeStatus.EXECUTED
+    plan.certificate_pdf = render_certificate(plan)
+    plan.certificate_sha256 = hashlib.sha256(plan.certificate_pdf).hexdigest()
+    plan.save()
+    for key, label in ITEMS:
+        if counts[key]:
+            record_access(
+                acting_user=acting_user,
+                action=AccessAction.DELETE,
+                obj=plan,
+                fields=[key],
+                reason=f"消去計画 #{plan.pk}: {label} {counts[key]}件"[:500],
+                username=plan.executed_by_system,
+            )
+
+
+def _purged_values(found: Targets) -> tuple[set[str], set[str]]:
+    numbers: set[str] = set()
+    names: set[str] = set()
+    people = found.querysets["obligors"].values_list(
+        "resident_no", "name", "name_kana", "alias_name"
+    )
+    members = found.querysets["household_members"].values_list("resident_no", "name", "name_kana")
+    for resident_no, *person_names in [*people, *members]:
+        numbers.add(normalize_number(resident_no))
+        names.update(n for n in map(normalize_name, person_names) if len(n) >= MIN_NAME_LENGTH)
+    numbers.discard("")
+    return numbers, names
+
+
+def _contacts_losing_accounts(found: Targets, pks: dict[str, list[int]]) -> list[int]:
+    """Contacts that stay but lose covered accounts of a purged revenue type: their coverage
+    bits (ADR 0011) are counted again afterwards."""
+    from civicdesk.dunning.models import ContactAccount
+
+    going = found.querysets["accounts"]
+    ids = set(ContactAccount.objects.filter(account__in=going).values_list("contact_id", flat=True))
+    return sorted(ids - set(pks["contacts"]))
+
+
+def _recount_coverage(contact_ids: list[int]) -> None:
+    from civicdesk.dunning.coverage import recount
+    from civicdesk.dunning.models import Contact
+
+    for contact_id in contact_ids:
+        Contact.objects.filter(pk=contact_id).update(coverage=recount(contact_id))
+
+
+def _clear_import_files(plan: PurgePlan) -> None:
+    """One revenue type keeps its import records; their files and quoted errors go."""
+    from civicdesk.receivables.models import ImportRun
+
+    if plan.scope == PurgeScope.REVENUE_TYPE:
+        ImportRun.objects.filter(municipality=plan.municipality).update(upload="", errors=[])
+
+
+# Files: moved into a staging folder inside the transaction, so that a failure puts them back.
+
+
+def _staging_dir(plan: PurgePlan) -> Path:
+    return Path(settings.MEDIA_ROOT) / STAGING / str(plan.pk)
+
+
+def _stage(paths: list[Path], plan: PurgePlan) -> list[tuple[Path, Path]]:
+    staging = _staging_dir(plan)
+    moved: list[tuple[Path, Path]] = []
+    try:
+        for number, path in enumerate(paths):
+            target = staging / f"{number:06d}"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _move(path, target)
+            moved.append((path, target))
+    except OSError as error:
+        _unstage(moved)
+        raise PurgeError(
+            f"ファイルを削除できないため中止しました（データベースは変更していません）: "
+            f"{_relative(path)}（{error.strerror or error}）"
+        ) from error
+    return moved
+
+
+def _move(source: Path, target: Path) -> None:
+    os.replace(source, target)
+
+
+def _unstage(moved: list[tuple[Path, Path]]) -> None:
+    for original, staged in reversed(moved):
+        original.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staged, original)
+
+
+def _destroy(moved: list[tuple[Path, Path]]) -> None:
+    """Overwrite every staged file with zeros, then remove it (第12条 4: 判読不可能)."""
+    for _original, staged in moved:
+        files = [staged] if staged.is_file() else [p for p in staged.rglob("*") if p.is_file()]
+        for path in files:
+            size = path.stat().st_size
+            with path.open("r+b") as stream:
+                stream.write(b"\0" * size)
+                stream.flush()
+                os.fsync(stream.fileno())
+        if staged.is_dir():
+            shutil.rmtree(staged)
+        else:
+            staged.unlink()
+    if moved:
+        shutil.rmtree(moved[0][1].parent, ignore_errors=True)
+
+
+def _vacuum() -> None:
+    """Rewrite the database files so that deleted rows do not linger in free pages. Inside an
+    outer transaction (tests) it cannot run and is skipped."""
+    if connection.in_atomic_block:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite" or connection.vendor == "postgresql":
+            cursor.execute("VACUUM")
+
+
+def _relative(path: Path) -> str:
+    for root, label in _roots():
+        try:
+            return f"{label}/{path.resolve().relative_to(root)}"
+        except ValueError:
+            continue
+    return str(path)
+
+
+# ---------------------------------------------------------------------------------------------
+# Verification
+
+
+def normalize_number(value: str) -> str:
+    return re.sub(r"[^0-9A-Z]", "", unicodedata.normalize("NFKC", value or "").upper())
+
+
+def _digest(salt: str, value: str) -> str:
+    return hashlib.sha256((salt + value).encode()).hexdigest()
+
+
+class Matcher:
+    """Finds purged resident numbers (whole alphanumeric runs) and names (any substring of the
+    normalised text of a purged name's length) by their salted digests."""
+
+    CACHE_SIZE = 200_000  # statuses, choices and repeated notes are checked once
+
+    def __init__(self, plan: PurgePlan):
+        self.base = hashlib.sha256(plan.salt.encode())
+        self.numbers = {bytes.fromhex(h) for h in plan.number_digests}
+        self.names = {bytes.fromhex(h) for h in plan.name_digests}
+        self.lengths = sorted(set(plan.name_lengths))
+        self._seen: dict[str, list[str]] = {}
+
+    def _hit(self, value: str, digests: set[bytes]) -> bool:
+        h = self.base.copy()
+        h.update(value.encode())
+        return h.digest() in digests
+
+    def kinds(self, text: str) -> list[str]:
+        found = self._seen.get(text)
+        if found is None:
+            found = self._kinds(text)
+            if len(self._seen) < self.CACHE_SIZE:
+                self._seen[text] = found
+        return found
+
+    def _kinds(self, text: str) -> list[str]:
+        found = []
+        runs = re.findall(r"[0-9A-Z]+", unicodedata.normalize("NFKC", text).upper())
+        if any(self._hit(run, self.numbers) for run in runs):
+            found.append("resident_no")
+        if self._has_name(normalize_name(text)):
+            found.append("name")
+        return found
+
+    def _has_name(self, text: str) -> bool:
+        for length in self.lengths:
+            for start in range(len(text) - length + 1):
+                if self._hit(text[start : start + length], self.names):
+                    return True
+        return False
+
+
+KIND_LABELS = {"resident_no": "宛名番号", "name": "氏名"}
+# A remaining person's own name column holding the same name is a namesake, not a leftover.
+_OWN_NAME_COLUMNS = {
+    "registry.obligor": {"name", "name_kana", "alias_name", "name_key", "kana_key"},
+    "registry.householdmember": {"name", "name_kana"},
+}
+
+
+def verify_purge(*, acting_user, plan: PurgePlan, system_name: str = "") -> PurgeVerification:
+    """Search every text column of the project's tables and every file under MEDIA_ROOT and
+    VAR_DIR for the purged resident numbers and names; record what was found (places only)."""
+    if acting_user is not None and not (may_execute(acting_user) or may_approve(acting_user)):
+        raise PermissionDenied("消去の検証を行う権限がありません。")
+    plan = PurgePlan.objects.get(pk=plan.pk)
+    if plan.status not in (PurgeStatus.EXECUTED, PurgeStatus.VERIFIED):
+        raise PurgeError("検証できるのは消去を実行した計画だけです。")
+    matcher = Matcher(plan)
+    findings: list[dict] = []
+    homonyms: list[dict] = []
+    values = 0
+    for place, kinds, own_name in _database_hits(matcher):
+        values += 1
+        for kind in kinds:
+            entry = {"place": place, "kind": kind}
+            (homonyms if own_name and kind == "name" else findings).append(entry)
+    files = 0
+    for place, kinds in _file_hits(matcher):
+        files += 1
+        findings += [{"place": place, "kind": kind} for kind in kinds]
+    with transaction.atomic():
+        plan = PurgePlan.objects.select_for_update().get(pk=plan.pk)
+        check = PurgeVerification.objects.create(
+            plan=plan,
+            at=timezone.now(),
+            by=acting_user,
+            by_system="" if acting_user else system_name,
+            ok=not findings,
+            values_scanned=max(values, 0),
+            files_scanned=files,
+            findings=findings[:1000],
+            homonyms=homonyms[:1000],
+        )
+        plan.status = PurgeStatus.VERIFIED if check.ok else PurgeStatus.EXECUTED
+        plan.save(update_fields=["status"])
+        record_access(
+            acting_user=acting_user,
+            action=AccessAction.SEARCH,
+            obj=plan,
+            reason=f"消去の検証: 残存 {len(findings)}件",
+            username=check.by_system,
+        )
+    return check
+
+
+def _project_models() -> Iterator[type[models.Model]]:
+    for config in apps.get_app_configs():
+        if not config.name.startswith("civicdesk."):
+            continue
+        for model in config.get_models():
+            if model in (PurgePlan, PurgeVerification) or not model._meta.managed:
+                continue
+            yield model
+
+
+_TEXT_FIELDS = (models.CharField, models.TextField, models.JSONField, models.FileField)
+
+
+def _database_hits(matcher: Matcher) -> Iterator[tuple[str, list[str], bool]]:
+    """(place, kinds found, whether it is a remaining person's own name) for every non-empty
+    text value; kinds is empty where nothing was found (the caller counts values)."""
+    for model in _project_models():
+        columns = [
+            f.attname
+            for f in model._meta.concrete_fields
+            if isinstance(f, _TEXT_FIELDS) and not f.primary_key
+        ]
+        if not columns:
+            continue
+        own = _OWN_NAME_COLUMNS.get(model._meta.label_lower, set())
+        extra = ["resident_no"] if own else []
+        rows = model._base_manager.order_by().values_list("pk", *extra, *columns)
+        for pk, *row in rows.iterator(chunk_size=2000):
+            number_purged = bool(extra) and "resident_no" in matcher.kinds(row.pop(0))
+            for column, value in zip(columns, row, strict=True):
+                text = _as_text(value)
+                if not text:
+                    continue
+                kinds = matcher.kinds(text)
+                place = f"{model._meta.db_table}.{column} #{pk}"
+                yield place, kinds, column in own and not number_purged
+
+
+def _as_text(value) -> str:
+    import json
+
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _roots() -> list[tuple[Path, str]]:
+    return [
+        (Path(settings.MEDIA_ROOT).resolve(), "MEDIA_ROOT"),
+        (Path(settings.VAR_DIR).resolve(), "VAR_DIR"),
+    ]
+
+
+def _skipped_files() -> set[Path]:
+    """The database itself (searched through SQL above), the secret key and static files."""
+    skipped = {Path(settings.VAR_DIR).resolve() / "secret_key"}
+    name = str(settings.DATABASES["default"].get("NAME") or "")
+    if name and connection.vendor == "sqlite":
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            skipped.add(Path(name + suffix).resolve())
+    return skipped
+
+
+def _walk() -> Iterator[tuple[Path, str]]:
+    seen: set[Path] = set()
+    skipped = _skipped_files()
+    static = Path(settings.STATIC_ROOT).resolve()
+    for root, label in _roots():
+        if not root.is_dir():
+            continue
+        for path in sorted(root.rglob("*")):
+            resolved = path.resolve()
+            if not resolved.is_file() or resolved in seen or resolved in skipped:
+                continue
+            if resolved.is_relative_to(static):
+                continue
+            seen.add(resolved)
+            yield resolved, f"{label}/{resolved.relative_to(root)}"
+
+
+def _file_hits(matcher: Matcher) -> Iterator[tuple[str, list[str]]]:
+    for path, place in _walk():
+        yield place, matcher.kinds(_file_text(path))
+
+
+def _file_text(path: Path) -> str:
+    """The text of a file as a person would read it: PDF text, the XML inside Excel / Word
+    files, the content of gzip files, otherwise the bytes as UTF-8 and as CP932 (the two
+    encodings of the data files)."""
+    import io
+    import zipfile
+
+    data = path.read_bytes()
+    if data.startswith(b"\x1f\x8b"):  # a gzip'd dump or backup: search what it holds
+        data = _gunzipped(data)
+    if data.startswith(b"%PDF"):
+        return _pdf_text(data)
+    if data.startswith(b"PK") and zipfile.is_zipfile(io.BytesIO(data)):
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return "\n".join(_decoded(archive.read(name)) for name in archive.namelist())
+    return _decoded(data)
+
+
+def _gunzipped(data: bytes) -> bytes:
+    import gzip
+
+    try:
+        return gzip.decompress(data)
+    except (OSError, EOFError):
+        return data
+
+
+def _decoded(data: bytes) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("utf-8", "ignore") + "\n" + data.decode("cp932", "ignore")
+
+
+def _pdf_text(data: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    try:
+        return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
+    except Exception:  # a damaged PDF is still searched as bytes
+        return _decoded(data)
+
+
+def item_rows(plan: PurgePlan) -> list[tuple[str, str, int, int | None]]:
+    """(key, label, planned count, executed count or None) for the plan page and certificate."""
+    executed = plan.executed_counts if plan.executed_at else None
+    return [
+        (
+            key,
+            label,
+            plan.planned_counts.get(key, 0),
+            None if executed is None else executed.get(key, 0),
+        )
+        for key, label in ITEMS
+    ]
+
+
+def certificate_download(*, acting_user, plan: PurgePlan) -> bytes:
+    """The certificate as it was issued at execution (its SHA-256 is on the plan page)."""
+    from civicdesk.privacy.purge_selectors import certificate_of, may_view_plans
+
+    if not may_view_plans(acting_user):
+        raise PermissionDenied("消去証明書を見る権限がありません。")
+    pdf = certificate_of(plan)
+    if not pdf:
+        raise PurgeError("この計画はまだ実行されていないため、消去証明書はありません。")
+    with transaction.atomic():
+        record_access(
+            acting_user=acting_user, action=AccessAction.PRINT, obj=plan, reason="消去証明書の出力"
+        )
+    return pdf

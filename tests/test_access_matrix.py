@@ -1,0 +1,738 @@
+"""Who may open which URL: every URL pattern of the project, parameters included, for every role,
+anonymous visitors and two outsiders, from ONE table (issue 8 §8).
+
+Each row of ``TABLE`` is one URL name: the method, the object of the seeded world its
+parameters point at, and the expected status per column of ``ROLES``. A URL pattern missing
+from the table fails ``test_every_url_pattern_is_in_the_table`` with the rows to add.
+
+Adding a row: ``"app:name": get(None, *row)`` for a page without parameters, or
+``get("world key", *row)`` with the key of ``World.args`` its parameters come from; ``post``
+for actions that only take POST (``PASS``: the role gets past the permission check, so any
+answer but 401/403/404/405/5xx; a GET then answers 405). Columns (``ROLES``):
+
+    anonymous operator outsider foreign visitor supervisor staff inspector admin
+
+- operator / visitor: of the NHI team; outsider: an operator of the tax team (same
+  municipality); foreign: an operator of an NHI team in another municipality.
+- anonymous: 302 to the sign-in page for HTML, 401/403 for the API.
+
+Every refused answer (302, 401, 403, 404, 405) is searched for every obligor's personal data
+(the sentinels of the seeded world): a refusal never carries any.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from civicdesk.core.japanese import era_date, normalize_phone
+from civicdesk.dunning.choices import (
+    ContactChannel,
+    ContactOutcome,
+    ContactParty,
+    HandOverReason,
+    LetterSource,
+    StaffRequestKind,
+)
+from civicdesk.dunning.models import (
+    HandOver,
+    InboundCall,
+    LetterBatch,
+    ReminderLetter,
+    StaffRequest,
+    VisitRecord,
+)
+from civicdesk.privacy.models import AccessAlert
+from civicdesk.privacy.models.access import AlertKind
+from civicdesk.receivables.models import ImportKind, ImportRun, ImportStatus
+from civicdesk.sms.models import SmsReply
+from tests.conftest import sign_in
+from tests.dunning.factories import (
+    CampaignFactory,
+    ContactFactory,
+    VisitListFactory,
+    VisitStopFactory,
+    WorkItemFactory,
+    cover,
+    make_promise,
+)
+from tests.factories import MunicipalityFactory, TeamFactory, UserFactory
+from tests.registry.factories import (
+    AccountFactory,
+    HouseholdFactory,
+    HouseholdMemberFactory,
+    InstallmentFactory,
+    ObligorFactory,
+    PhoneFactory,
+)
+from tests.sms.factories import (
+    OptOutFactory,
+    SmsBatchFactory,
+    SmsMessageFactory,
+    SmsTemplateFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+# --- The seeded world: one obligor per revenue type and one with several, every personal
+# field a distinct sentinel -------------------------------------------------------------------
+
+# (tag, revenue types): the tag makes each obligor's sentinels distinct (甲 … 己).
+OBLIGORS = [
+    ("甲", ["resident_tax"]),
+    ("乙", ["light_vehicle_tax"]),
+    ("丙", ["nhi"]),
+    ("丁", ["late_elderly"]),
+    ("戊", ["ltc"]),
+    ("己", ["nhi", "late_elderly", "resident_tax"]),
+]
+KANA_TAGS = {"甲": "コウ", "乙": "オツ", "丙": "ヘイ", "丁": "テイ", "戊": "ボ", "己": "キ"}
+
+
+class Sentinel(NamedTuple):
+    """One personal value as stored, the field-policy field it belongs to, the obligor, and the
+    revenue types whose policy governs it (the account's type; for a person's own fields,
+    every type the person has: any one that allows the field allows it)."""
+
+    value: object
+    field: str
+    obligor_tag: str
+    revenue_types: tuple[str, ...]
+
+    def renderings(self) -> set[str]:
+        """Every way a screen, a file or a context may spell the value."""
+        value = self.value
+        if isinstance(value, dt.date):
+            return {
+                value.isoformat(),
+                value.strftime("%Y/%m/%d"),
+                f"{value.year}年{value.month}月{value.day}日",
+                era_date(value),
+                era_date(value, "short"),
+            }
+        if isinstance(value, int):
+            return {str(value), f"{value:,}"}
+        text = str(value)
+        if self.field == "phone":
+            return {text, normalize_phone(text), text.replace("-", "")}
+        return {text}
+
+
+@dataclass
+class World:
+    municipality: object
+    users: dict[str, object]
+    obligors: dict[str, object]
+    sentinels: list[Sentinel] = field(default_factory=list)
+    # world key -> the positional URL arguments of the object it names.
+    args: dict[str, list] = field(default_factory=dict)
+    # Extra pages the walker opens (url name, args) beyond one per table row.
+    pages: list[tuple[str, list]] = field(default_factory=list)
+
+    def sentinel_texts(self) -> set[str]:
+        return {text for sentinel in self.sentinels for text in sentinel.renderings()}
+
+
+PASSWORD = "correct-horse-battery-42"
+
+
+def _user(username, role, municipality, team=None):
+    return UserFactory(
+        username=username, role=role, municipality=municipality, team=team, password=PASSWORD
+    )
+
+
+def _people(municipality):
+    nhi = TeamFactory(municipality=municipality, name="国保チーム", revenue_types=["nhi"])
+    tax = TeamFactory(
+        municipality=municipality,
+        name="税チーム",
+        revenue_types=["resident_tax", "light_vehicle_tax"],
+    )
+    elderly = TeamFactory(
+        municipality=municipality, name="後期チーム", revenue_types=["late_elderly"]
+    )
+    elsewhere = MunicipalityFactory(code="132012", name="八王子市（テスト）")
+    elsewhere_team = TeamFactory(municipality=elsewhere, name="国保チーム", revenue_types=["nhi"])
+    return {
+        "operator": _user("operator1", "operator", municipality, nhi),
+        "outsider": _user("operator_tax", "operator", municipality, tax),
+        "foreign": _user("operator_elsewhere", "operator", elsewhere, elsewhere_team),
+        "visitor": _user("visitor1", "visitor", municipality, nhi),
+        "visitor_elderly": _user("visitor_elderly", "visitor", municipality, elderly),
+        "supervisor": _user("supervisor1", "supervisor", municipality),
+        "staff": _user("staff1", "staff", municipality),
+        "inspector": _user("inspector1", "inspector", municipality),
+        "admin": _user("admin1", "admin", municipality),
+    }
+
+
+def _seed_obligor(world: World, index: int, tag: str, revenue_types: list[str]):
+    """One person with a distinct sentinel in every personal field the models hold."""
+    kana = KANA_TAGS[tag]
+    types = tuple(revenue_types)
+    household = HouseholdFactory(
+        municipality=world.municipality, household_no=f"HH{index}0{index}7"
+    )
+    obligor = ObligorFactory(
+        municipality=world.municipality,
+        resident_no=f"{index}7{index}3{index}9{index}",
+        name=f"試験氏名{tag}",
+        name_kana=f"シケン{kana}",
+        alias_name=f"通称名{tag}",
+        birth_date=dt.date(1931, 2, 10 + index),
+        postal_code=f"135-08{index}3",
+        address=f"東京都江東区東陽{index}丁目住所{tag}",
+        address_extra=f"方書{tag}",
+        household=household,
+    )
+    phone = PhoneFactory(obligor=obligor, display=f"090-73{index}1-{index}8{index}2")
+    member = HouseholdMemberFactory(
+        household=household,
+        name=f"世帯員{tag}",
+        name_kana=f"セタイイン{kana}",
+        birth_date=dt.date(1933, 6, 10 + index),
+    )
+    person = [
+        ("name", obligor.name),
+        ("name_kana", obligor.name_kana),
+        ("alias_name", obligor.alias_name),
+        ("birth_date", obligor.birth_date),
+        ("postal_code", obligor.postal_code),
+        ("address", obligor.address),
+        ("address_extra", obligor.address_extra),
+        ("phone", phone.display),
+        ("household_no", household.household_no),
+        ("household_member_name", member.name),
+        ("household_member_name", member.name_kana),
+        ("household_member_birth_date", member.birth_date),
+    ]
+    world.sentinels += [Sentinel(value, name, tag, types) for name, value in person]
+    accounts = [
+        _seed_account(world, index, slot, tag, obligor, rt) for slot, rt in enumerate(types)
+    ]
+    world.obligors[tag] = obligor
+    return obligor, phone, accounts
+
+
+def _seed_account(world: World, index: int, slot: int, tag: str, obligor, revenue_type: str):
+    n = index * 10 + slot  # distinct per account
+    account = AccountFactory(
+        obligor=obligor,
+        revenue_type=revenue_type,
+        case_no=f"CASE{n:03d}",
+        insured_no=f"HIHO{n:03d}X",
+        demand_notice_on=dt.date(2021, 1, 1) + dt.timedelta(days=7 * n + 1),
+        reminder_on=dt.date(2021, 6, 1) + dt.timedelta(days=7 * n + 2),
+        account_transfer=False,
+    )
+    installment = InstallmentFactory(
+        account=account,
+        fiscal_year=2024,
+        period="3",
+        due_date=dt.date(2022, 1, 3) + dt.timedelta(days=7 * n),
+        assessed=800_000 + 1_013 * n + 7,
+        paid=31_000 + 17 * n + 3,
+        late_charge=5_900 + 31 * n + 1,
+        last_paid_on=dt.date(2023, 1, 4) + dt.timedelta(days=7 * n),
+    )
+    installment.refresh_from_db()
+    values = [
+        ("insured_no", account.insured_no),
+        ("demand_notice_on", account.demand_notice_on),
+        ("reminder_on", account.reminder_on),
+        ("due_date", installment.due_date),
+        ("assessed", installment.assessed),
+        ("paid", installment.paid),
+        ("unpaid", installment.unpaid),
+        ("late_charge", installment.late_charge),
+        ("last_paid_on", installment.last_paid_on),
+    ]
+    world.sentinels += [Sentinel(v, name, tag, (revenue_type,)) for name, v in values]
+    return account
+
+
+def build_world(municipality) -> World:
+    """Everything the pages need to show something: contacts, promises, hand-overs, a staff
+    request, visit lists and stops, a visit record, letters, SMS messages and a reply, an
+    inbound call, an import run, an access alert, for the six obligors of ``OBLIGORS``."""
+    users = _people(municipality)
+    world = World(municipality, users, {})
+    seeded = {
+        tag: _seed_obligor(world, i, tag, types) for i, (tag, types) in enumerate(OBLIGORS, 1)
+    }
+    now = timezone.now()
+    call_campaign = CampaignFactory(
+        municipality=municipality,
+        conditions={"revenue_types": ["nhi", "late_elderly", "resident_tax"]},
+    )
+    for tag, (obligor, phone, accounts) in seeded.items():
+        contact = cover(
+            ContactFactory(
+                obligor=obligor,
+                user=users["operator"],
+                phone=phone,
+                campaign=call_campaign,
+                note=f"折衝メモ{tag}",
+                at=now - dt.timedelta(hours=2),
+            ),
+            *accounts,
+        )
+        world.sentinels.append(
+            Sentinel(contact.note, "contacts", tag, tuple(a.revenue_type for a in accounts))
+        )
+        make_promise(
+            contact,
+            *accounts,
+            amount=7_000 + 1_000 * len(world.pages),
+            promised_on=timezone.localdate() + dt.timedelta(days=7),
+        )
+        world.pages += [
+            ("dunning:case", [obligor.pk]),
+            ("registry:obligor", [obligor.pk]),
+            ("dunning:hand_over_new", [obligor.pk]),
+        ]
+    nhi, _, nhi_accounts = seeded["丙"]
+    elderly, _, _ = seeded["丁"]
+    several, _, several_accounts = seeded["己"]
+    hand_over = HandOver.objects.create(
+        municipality=municipality,
+        obligor=nhi,
+        revenue_types=["nhi"],
+        reason=HandOverReason.HARDSHIP,
+        note="納付が難しいとのこと",
+        created_by=users["operator"],
+    )
+    elderly_hand_over = HandOver.objects.create(
+        municipality=municipality,
+        obligor=elderly,
+        revenue_types=["late_elderly"],
+        reason=HandOverReason.HARDSHIP,
+        note="分納の相談",
+        created_by=users["visitor_elderly"],
+    )
+    staff_request = StaffRequest.objects.create(
+        municipality=municipality,
+        kind=StaffRequestKind.SLIP_REISSUE,
+        obligor=nhi,
+        created_by=users["operator"],
+    )
+    staff_request.accounts.set(nhi_accounts)
+    leased = WorkItemFactory(
+        campaign=call_campaign,
+        obligor=several,
+        revenue_types=["nhi", "late_elderly", "resident_tax"],
+        lease_owner=users["operator"],
+        lease_expires_at=now + dt.timedelta(minutes=30),
+    )
+    stop = _visit_stop(municipality, users["visitor"], nhi, ["nhi"])
+    elderly_stop = _visit_stop(municipality, users["visitor_elderly"], elderly, ["late_elderly"])
+    several_stop = _visit_stop(
+        municipality, users["visitor_elderly"], several, ["late_elderly"], elderly_stop.visit_list
+    )
+    _visited(several_stop, several_accounts, users["visitor_elderly"], now)
+    letters = LetterBatch.objects.create(
+        municipality=municipality, source=LetterSource.CAMPAIGN, campaign=call_campaign
+    )
+    for page, (tag, revenue_type) in enumerate([("丙", "nhi"), ("丁", "late_elderly")], 1):
+        ReminderLetter.objects.create(
+            batch=letters, obligor=seeded[tag][0], revenue_type=revenue_type, page=page,
+            unpaid_total=seeded[tag][2][0].installments.get().unpaid,
+        )  # fmt: skip
+    sms = _sms(municipality, seeded)
+    inbound = InboundCall.objects.create(
+        municipality=municipality,
+        caller=seeded["丙"][1].number,
+        caller_display=seeded["丙"][1].display,
+        received_at=now - dt.timedelta(minutes=1),
+        operator=users["operator"],
+    )
+    inbound.matches.set([nhi])
+    import_run = ImportRun.objects.create(
+        municipality=municipality,
+        kind=ImportKind.RECEIVABLES,
+        file_name="滞納データ.csv",
+        sha256="0" * 64,
+        status=ImportStatus.DONE,
+        dry_run=True,
+        acting_user=users["staff"],
+    )
+    alert = AccessAlert.objects.create(
+        day=timezone.localdate(),
+        kind=AlertKind.CASES_PER_HOUR,
+        user=users["operator"],
+        count=61,
+        detail="一時間に 61 件の案件を閲覧",
+    )
+    today = timezone.localdate()
+    world.args = {
+        "obligor": [nhi.pk],
+        "campaign": [call_campaign.pk],
+        "leased_item": [leased.pk],
+        "hand_over": [hand_over.pk],
+        "request": [staff_request.pk],
+        "visit_list": [stop.visit_list_id],
+        "visit_stop": [stop.pk],
+        "letter_batch": [letters.pk],
+        "sms_batch": [sms["batch"].pk],
+        "sms_template": [sms["template"].pk],
+        "opt_out": [sms["opt_out"].pk],
+        "import_run": [import_run.pk],
+        "alert": [alert.pk],
+        "day": [today.isoformat()],
+        "month": [today.strftime("%Y-%m")],
+        "fy_text": [str(today.year if today.month >= 4 else today.year - 1)],
+        "fiscal_year": [today.year if today.month >= 4 else today.year - 1],
+        "daily": ["daily", today.isoformat()],
+        "monthly": ["monthly", today.strftime("%Y-%m")],
+        "daily_xlsx": ["daily", today.isoformat(), "xlsx"],
+    }
+    world.pages += [
+        ("dunning:hand_over", [elderly_hand_over.pk]),
+        ("dunning:visit_list", [elderly_stop.visit_list_id]),
+        ("dunning:visit_list_sheet", [elderly_stop.visit_list_id]),
+        ("dunning:visit_stop", [elderly_stop.pk]),
+        ("dunning:visit_stop", [several_stop.pk]),
+        ("dunning:case", [nhi.pk], {"inbound": inbound.pk}),
+    ]
+    return world
+
+
+def _visit_stop(municipality, visitor, obligor, revenue_types, visit_list=None):
+    if visit_list is None:
+        visit_list = VisitListFactory(
+            municipality=municipality,
+            visitor=visitor,
+            campaign__conditions={"revenue_types": revenue_types},
+        )
+    return VisitStopFactory(
+        visit_list=visit_list, work_item__obligor=obligor, work_item__revenue_types=revenue_types
+    )
+
+
+def _visited(stop, accounts, visitor, now):
+    contact = cover(
+        ContactFactory(
+            obligor=stop.work_item.obligor,
+            channel=ContactChannel.VISIT,
+            party=ContactParty.NONE,
+            outcome=ContactOutcome.ABSENT,
+            user=visitor,
+            campaign=stop.visit_list.campaign,
+            work_item=stop.work_item,
+            at=now - dt.timedelta(hours=1),
+        ),
+        *accounts,
+    )
+    VisitRecord.objects.create(
+        contact=contact, result="absent", client_key=uuid.uuid4(), visited_at=contact.at
+    )
+    stop.contact = contact
+    stop.save(update_fields=["contact"])
+
+
+def _sms(municipality, seeded):
+    template = SmsTemplateFactory(municipality=municipality)
+    batch = SmsBatchFactory(municipality=municipality, template=template)
+    messages = [
+        SmsMessageFactory(batch=batch, obligor=seeded[tag][0], phone=seeded[tag][1], sent=True)
+        for tag in ("丙", "己")
+    ]
+    nhi_phone = seeded["丙"][1]
+    SmsReply.objects.create(
+        municipality=municipality,
+        number=nhi_phone.number,
+        display=nhi_phone.display,
+        text="払いました",
+        received_at=timezone.now(),
+        message=messages[0],
+        obligor=seeded["丙"][0],
+    )
+    return {
+        "template": template,
+        "batch": batch,
+        "opt_out": OptOutFactory(municipality=municipality),
+    }
+
+
+# --- The table -----------------------------------------------------------------------------
+
+ROLES = (
+    "anonymous",
+    "operator",
+    "outsider",
+    "foreign",
+    "visitor",
+    "supervisor",
+    "staff",
+    "inspector",
+    "admin",
+)
+# For POST rows: the role gets past the permission check (any answer but 401/403/404/405/5xx).
+OK = "ok"
+
+
+class Row(NamedTuple):
+    method: str
+    world_key: str | None
+    statuses: dict[str, object]
+
+
+def _row(method, world_key, statuses) -> Row:
+    if len(statuses) != len(ROLES):
+        raise ValueError(f"{len(statuses)} statuses for {len(ROLES)} roles: {statuses}")
+    return Row(method, world_key, dict(zip(ROLES, statuses, strict=True)))
+
+
+def get(world_key, *statuses) -> Row:
+    return _row("GET", world_key, statuses)
+
+
+def post(world_key, *statuses) -> Row:
+    return _row("POST", world_key, statuses)
+
+
+def api(*statuses) -> Row:
+    """A machine endpoint (POST, token or signature): no session helps; anonymous is 401."""
+    return _row("API", None, statuses)
+
+
+# fmt: off
+# Columns:         anon operator outsider foreign visitor supervisor staff inspector admin
+TABLE: dict[str, Row] = {
+    # The admin site sends everyone but the admin to its sign-in (which is ours).
+    "admin:index": get(None, 302, 302, 302, 302, 302, 302, 302, 302, 200),
+    "core:calendar": get(None, 302, 200, 200, 200, 200, 200, 200, 200, 200),
+    "core:home": get(None, 302, 200, 200, 200, 200, 200, 200, 200, 200),
+    "dunning:campaign_detail": get("campaign", 302, 403, 403, 403, 403, 200, 200, 200, 403),
+    "dunning:campaign_new": get(None, 302, 403, 403, 403, 403, 200, 403, 403, 403),
+    "dunning:campaign_rebuild": post("campaign", 302, 403, 403, 403, 403,  OK, 403, 403, 403),
+    "dunning:campaign_status": post("campaign", 302, 403, 403, 403, 403,  OK, 403, 403, 403),
+    "dunning:campaigns": get(None, 302, 200, 200, 200, 200, 200, 200, 200, 403),
+    "dunning:case": get("obligor", 302, 200, 404, 404, 200, 200, 200, 403, 403),
+    # The hand-over was written by `operator`: other operators and visitors do not see it.
+    "dunning:hand_over": get("hand_over", 302, 200, 404, 404, 404, 200, 200, 403, 403),
+    "dunning:hand_over_new": get("obligor", 302, 200, 404, 404, 200, 200, 403, 403, 403),
+    "dunning:hand_overs": get(None, 302, 200, 200, 200, 200, 200, 200, 403, 403),
+    "dunning:inbound": get(None, 302, 200, 200, 200, 403, 200, 403, 403, 403),
+    "dunning:inbound_banner": get(None, 302, 200, 200, 200, 403, 200, 403, 403, 403),
+    "dunning:inbound_pops": get(None, 302, 200, 200, 200, 403, 200, 403, 403, 403),
+    "dunning:inbound_record": post("obligor", 302,  OK, 404, 404, 403,  OK, 403, 403, 403),
+    "dunning:letter_batch": get("letter_batch", 302, 403, 403, 403, 403, 200, 200, 200, 403),
+    # GET: the export request form (a reason; privacy.exports); POST makes the file.
+    "dunning:letter_batch_list": get("letter_batch", 302, 403, 403, 403, 403, 200, 403, 403, 403),
+    "dunning:letter_batch_new": post(None, 302, 403, 403, 403, 403,  OK, 403, 403, 403),
+    "dunning:letter_batch_pdf": get("letter_batch", 302, 403, 403, 403, 403, 200, 403, 403, 403),
+    "dunning:letter_batches": get(None, 302, 403, 403, 403, 403, 200, 200, 200, 403),
+    "dunning:live": get(None, 302, 403, 403, 403, 403, 200, 200, 403, 403),
+    "dunning:live_panel": get(None, 302, 403, 403, 403, 403, 200, 200, 403, 403),
+    "dunning:no_effect": get(None, 302, 403, 403, 403, 403, 200, 200, 403, 403),
+    "dunning:staff_request_done": post("request", 302, 403, 403, 403, 403, 403,  OK, 403, 403),
+    "dunning:staff_requests": get(None, 302, 403, 403, 403, 403, 200, 200, 403, 403),
+    "dunning:staff_requests_export": get(None, 302, 403, 403, 403, 403, 200, 200, 403, 403),
+    "dunning:visit_list": get("visit_list", 302, 403, 403, 403, 200, 200, 403, 403, 403),
+    "dunning:visit_list_new": get(None, 302, 403, 403, 403, 200, 200, 403, 403, 403),
+    "dunning:visit_list_release": post("visit_list", 302, 403, 403, 403,  OK,  OK, 403, 403, 403),
+    "dunning:visit_list_sheet": get("visit_list", 302, 403, 403, 403, 200, 200, 403, 403, 403),
+    "dunning:visit_lists": get(None, 302, 403, 403, 403, 200, 200, 403, 403, 403),
+    # The stop is on `visitor`'s list: supervisors see every list but record only on theirs.
+    "dunning:visit_stop": get("visit_stop", 302, 403, 403, 403, 200, 404, 403, 403, 403),
+    "dunning:work": get(None, 302, 200, 200, 200, 403, 200, 403, 403, 403),
+    "dunning:work_next": post(None, 302,  OK,  OK,  OK, 403,  OK, 403, 403, 403),
+    "dunning:work_release": post("leased_item", 302,  OK, 404, 404, 403, 404, 403, 403, 403),
+    "privacy:access_log": get(None, 302, 403, 403, 403, 403, 403, 403, 200, 200),
+    "privacy:alert": get("alert", 302, 403, 403, 403, 403, 403, 403, 200, 200),
+    "privacy:alerts": get(None, 302, 403, 403, 403, 403, 403, 403, 200, 200),
+    "receivables:import_execute": post("import_run", 302, 403, 403, 403, 403, 403,  OK, 403, 403),
+    "receivables:import_run": get("import_run", 302, 403, 403, 403, 403, 403, 200, 403, 403),
+    "receivables:imports": get(None, 302, 403, 403, 403, 403, 403, 200, 403, 403),
+    "registry:obligor": get("obligor", 302, 200, 404, 404, 200, 200, 200, 403, 403),
+    "registry:search": get(None, 302, 200, 200, 200, 200, 200, 200, 403, 403),
+    "reports:annual": get("fy_text", 302, 403, 403, 403, 403, 200, 200, 200, 403),
+    "reports:correct": post("daily", 302, 403, 403, 403, 403,  OK, 403, 403, 403),
+    "reports:daily": get("day", 302, 403, 403, 403, 403, 200, 200, 200, 403),
+    "reports:dashboard": get(None, 302, 403, 403, 403, 403, 200, 200, 200, 403),
+    "reports:dashboard_panel": get(None, 302, 403, 403, 403, 403, 200, 200, 200, 403),
+    "reports:download": get("daily_xlsx", 302, 403, 403, 403, 403, 200, 200, 200, 403),
+    "reports:finalise": post("daily", 302, 403, 403, 403, 403,  OK, 403, 403, 403),
+    "reports:index": get(None, 302, 403, 403, 403, 403, 200, 200, 200, 403),
+    "reports:monthly": get("month", 302, 403, 403, 403, 403, 200, 200, 200, 403),
+    "reports:night": get("month", 302, 403, 403, 403, 403, 200, 200, 200, 403),
+    "reports:save": post("daily", 302, 403, 403, 403, 403,  OK, 403, 403, 403),
+    "reports:targets": get("fiscal_year", 302, 403, 403, 403, 403, 200, 200, 200, 403),
+    "sms:batch": get("sms_batch", 302, 403, 403, 403, 403, 200, 200, 200, 403),
+    "sms:batch_cancel": post("sms_batch", 302, 403, 403, 403, 403,  OK, 403, 403, 403),
+    "sms:batch_new": post(None, 302, 403, 403, 403, 403,  OK, 403, 403, 403),
+    "sms:batch_pause": post("sms_batch", 302, 403, 403, 403, 403,  OK, 403, 403, 403),
+    "sms:batch_progress": get("sms_batch", 302, 403, 403, 403, 403, 200, 200, 200, 403),
+    "sms:batch_resume": post("sms_batch", 302, 403, 403, 403, 403,  OK, 403, 403, 403),
+    "sms:batches": get(None, 302, 403, 403, 403, 403, 200, 200, 200, 403),
+    "sms:optout_delete": post("opt_out", 302, 403, 403, 403, 403,  OK,  OK, 403, 403),
+    "sms:optouts": get(None, 302, 403, 403, 403, 403, 200, 200, 200, 403),
+    "sms:replies": get(None, 302, 403, 403, 403, 403, 200, 200, 200, 403),
+    "sms:template_edit": get("sms_template", 302, 403, 403, 403, 403, 200, 200, 200, 403),
+    "sms:template_new": get(None, 302, 403, 403, 403, 403, 200, 200, 403, 403),
+    "sms:template_preview": post(None, 302, 403, 403, 403, 403,  OK,  OK, 403, 403),
+    "sms:templates": get(None, 302, 403, 403, 403, 403, 200, 200, 200, 403),
+}
+# fmt: on
+# The sign-in flow: anonymous users get the login form; everything else is the flow's own
+# redirects (tests/accounts/test_login.py tests the flow itself).
+SIGN_IN_FLOW = {"accounts:login", "accounts:verify", "accounts:enrol", "accounts:logout"}
+PUBLIC = {"core:healthz"}  # the load balancer's probe
+# The machine API authenticates with a token or a signature, never with a session: 401 for
+# anyone without them, signed in or not (tests/dunning/test_inbound_api.py, tests/api/).
+API = {"api-calls-inbound", "api-sms-receipts"}
+# The OpenAPI schema: every signed-in user; DRF answers 403 (not a redirect) to anyone else.
+SCHEMA = "api-schema"
+NOT_IN_TABLE = SIGN_IN_FLOW | PUBLIC | API | {SCHEMA}
+REFUSED = {302, 401, 403, 404, 405}
+
+
+# --- Every URL pattern ----------------------------------------------------------------------
+
+
+def url_names(resolver=None, namespace=""):
+    """Every named URL pattern of the project (the admin's own stand for themselves: their
+    index is in the table); unnamed patterns (the admin's login redirect) cannot be reversed."""
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            ns = pattern.namespace or ""
+            if ns == "admin":
+                yield "admin:index"
+                continue
+            yield from url_names(pattern, f"{namespace}{ns}:" if ns else namespace)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}{pattern.name}"
+
+
+def url_for(world: World, url_name: str) -> str:
+    row = TABLE[url_name]
+    return reverse(url_name, args=world.args[row.world_key] if row.world_key else None)
+
+
+@pytest.fixture
+def world(municipality, settings):
+    # The roster rule has its own tests (tests/accounts/): here every account may sign in.
+    settings.ROSTER_REQUIRED = False
+    return build_world(municipality)
+
+
+def client_for(client, world: World, role: str):
+    if role != "anonymous":
+        sign_in(client, world.users[role])
+    return client
+
+
+# --- The tests --------------------------------------------------------------------------------
+
+
+def test_every_url_pattern_is_in_the_table():
+    patterns = set(url_names())
+    missing = sorted(patterns - set(TABLE) - NOT_IN_TABLE)
+    stale = sorted(set(TABLE) - patterns)
+    lines = [f'    "{name}": get(None or "world key", {", ".join(ROLES)}),' for name in missing]
+    assert not missing, (
+        "URL patterns missing from tests/test_access_matrix.py TABLE (one line each; add an "
+        "object to build_world and a key to World.args for a pattern with parameters):\n"
+        + "\n".join(lines)
+    )
+    assert not stale, f"rows for URL patterns that no longer exist: {stale}"
+
+
+def test_the_table_has_a_status_for_every_role_and_a_world_object_for_every_parameter(world):
+    for url_name, row in TABLE.items():
+        assert set(row.statuses) == set(ROLES), url_name
+        assert url_for(world, url_name).startswith("/"), url_name
+
+
+def _personal_data_in(world: World, body: bytes) -> list[str]:
+    text = body.decode("utf-8", errors="replace")
+    return sorted(sentinel for sentinel in world.sentinel_texts() if sentinel in text)
+
+
+def _check(client, world: World, role: str, url_name: str, row: Row) -> list[str]:
+    url = url_for(world, url_name)
+    expected = row.statuses[role]
+    response = client.post(url) if row.method == "POST" else client.get(url)
+    problems = []
+    status = response.status_code
+    if expected == OK:
+        if status in REFUSED - {302} or status >= 500:
+            problems.append(f"POST {url_name}: {status}, expected to pass the permission check")
+        elif role != "anonymous" and client.get(url).status_code != 405:
+            problems.append(f"GET {url_name}: expected 405 for a POST-only action")
+    elif status != expected:
+        problems.append(f"{row.method} {url_name}: {status}, expected {expected}")
+    anonymous_redirect = status == 302 and expected == 302 and role == "anonymous"
+    # /admin/login/ is a redirect to the same sign-in page (civicdesk/urls.py).
+    if anonymous_redirect and not response.url.startswith(("/accounts/login/", "/admin/login/")):
+        problems.append(f"{url_name}: anonymous sent to {response.url}, not to sign-in")
+    if status in REFUSED:
+        leaked = _personal_data_in(world, response.content)
+        if leaked:
+            problems.append(f"{url_name}: the refusal ({status}) carries {leaked}")
+    return problems
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_gets_what_the_table_says_and_refusals_carry_no_personal_data(
+    client, world, role
+):
+    client_for(client, world, role)
+    # Pages first, then actions: an action (pause, release) may change what a page shows.
+    ordered = sorted(TABLE.items(), key=lambda item: (item[1].method == "POST", item[0]))
+    problems = [p for name, row in ordered for p in _check(client, world, role, name, row)]
+    assert not problems, f"{role}:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("url_name", sorted(PUBLIC))
+def test_public_urls_answer_without_sign_in(client, url_name):
+    assert client.get(reverse(url_name)).status_code == 200
+
+
+def test_the_sign_in_page_is_for_anonymous_users_and_the_rest_of_the_flow_needs_it(client, world):
+    assert client.get(reverse("accounts:login")).status_code == 200
+    for name in ("accounts:verify", "accounts:enrol"):
+        response = client.get(reverse(name))
+        assert response.status_code == 302 and "/accounts/login/" in response.url
+    sign_in(client, world.users["operator"])
+    assert client.get(reverse("accounts:login")).status_code == 302
+    assert client.get(reverse("accounts:logout")).status_code == 405
+    assert client.post(reverse("accounts:logout")).status_code == 302
+
+
+@pytest.fixture
+def api_credentials(settings):
+    settings.PBX_API_TOKEN = "p" * 40
+    settings.SMS_WEBHOOK_SECRET = "s" * 40
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("url_name", sorted(API))
+def test_the_machine_api_answers_401_without_its_credentials_whatever_the_session(
+    client, world, api_credentials, url_name, role
+):
+    client_for(client, world, role)
+    response = client.post(reverse(url_name), {}, content_type="application/json")
+    assert response.status_code == 401
+    assert not _personal_data_in(world, response.content)
+    assert client.get(reverse(url_name)).status_code in (401, 405)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_api_schema_is_for_signed_in_users(client, world, role):
+    client_for(client, world, role)
+    response = client.get(reverse(SCHEMA))
+    if role == "anonymous":
+        assert response.status_code == 403
+        return
+    assert response.status_code == 200
+    assert b"/api/calls/inbound" in response.content

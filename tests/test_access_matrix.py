@@ -31,6 +31,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from civicdesk.accounts import roster as rosters
+from civicdesk.accounts.models import RosterChangeKind
 from civicdesk.core.japanese import era_date, normalize_phone
 from civicdesk.dunning.choices import (
     ContactChannel,
@@ -48,8 +50,10 @@ from civicdesk.dunning.models import (
     StaffRequest,
     VisitRecord,
 )
+from civicdesk.privacy import export_requests, incidents, purge, status_report
 from civicdesk.privacy.models import AccessAlert
 from civicdesk.privacy.models.access import AlertKind
+from civicdesk.privacy.models.registers import ExportRequestStatus
 from civicdesk.receivables.models import ImportKind, ImportRun, ImportStatus
 from civicdesk.sms.models import SmsReply
 from tests.conftest import sign_in
@@ -258,12 +262,18 @@ def _seed_account(world: World, index: int, slot: int, tag: str, obligor, revenu
     return account
 
 
-def build_world(municipality) -> World:
+def build_world(municipality, *, privacy_records: bool = True) -> World:
     """Everything the pages need to show something: contacts, promises, hand-overs, a staff
     request, visit lists and stops, a visit record, letters, SMS messages and a reply, an
-    inbound call, an import run, an access alert, for the six obligors of ``OBLIGORS``."""
+    inbound call, an import run, an access alert, for the six obligors of ``OBLIGORS``; and
+    the privacy records (roster, export request, hand-over, incident, half-year report, purge
+    plans) through their services, unless ``privacy_records`` is False (their PDFs take a
+    second to render: tests that open no privacy page skip them)."""
     users = _people(municipality)
     world = World(municipality, users, {})
+    # Executed before anyone is seeded: every revenue type has an obligor in the world, so a
+    # purge executed later would take one of them (and the pages showing them) away.
+    purged = _executed_purge_plan(users) if privacy_records else None
     seeded = {
         tag: _seed_obligor(world, i, tag, types) for i, (tag, types) in enumerate(OBLIGORS, 1)
     }
@@ -401,6 +411,9 @@ def build_world(municipality) -> World:
         ("dunning:visit_stop", [several_stop.pk]),
         ("dunning:case", [nhi.pk], {"inbound": inbound.pk}),
     ]
+    if privacy_records:
+        world.args |= {"purged_plan": [purged.pk], **_privacy_records(users, today)}
+        world.pages.append(("privacy:purge_plan", [purged.pk]))
     return world
 
 
@@ -461,6 +474,95 @@ def _sms(municipality, seeded):
     }
 
 
+def _executed_purge_plan(users):
+    """A purge drafted by the supervisor, approved by staff and executed: its certificate."""
+    plan = purge.plan_purge(
+        acting_user=users["supervisor"],
+        scope="revenue_type",
+        revenue_type="ltc",
+        planned_on=purge.today(),
+        reason="介護保険料の委託終了",
+    )
+    plan = purge.approve_purge_plan(acting_user=users["staff"], plan=plan)
+    return purge.execute_purge(acting_user=users["supervisor"], plan=plan)
+
+
+def _privacy_records(users, today) -> dict[str, list]:
+    """The privacy section's objects, made by their services; world key -> URL arguments."""
+    supervisor, staff = users["supervisor"], users["staff"]
+    roster, entry = _submitted_roster(users, today)
+    exported = _exported_roster(supervisor, staff, roster)
+    hand_over = export_requests.hand_over_export(
+        acting_user=supervisor, record=exported.record, receiver="収納課 江東 太郎"
+    )
+    incident = incidents.record_incident(
+        acting_user=supervisor,
+        occurred_at=timezone.now() - dt.timedelta(days=2),
+        discovered_at=timezone.now() - dt.timedelta(days=1),
+        place="納付案内センター 架電室",
+        content="架電リスト1枚",
+        affected_count=3,
+        circumstances="退勤時の点検で所在不明と判明した。",
+    )
+    incidents.report_incident(acting_user=supervisor, incident=incident)  # the PDF exists
+    half_year = status_report.last_ended(today)
+    report = status_report.make_report(acting_user=supervisor, half_year=half_year)
+    draft = purge.plan_purge(
+        acting_user=supervisor,
+        scope="all",
+        planned_on=purge.today(),
+        reason="委託契約の終了",
+    )
+    return {
+        "roster": [roster.pk],
+        "entry": [roster.pk, entry.pk],
+        "export_request": [exported.pk],
+        # No request has this link: every signed-in user gets 410, as for a used one.
+        "download": ["unknown-link"],
+        "delivered": [hand_over.pk],
+        "incident": [incident.pk],
+        "half_year": [half_year.text],
+        "status_report": [report.pk],
+        "purge_plan": [draft.pk],
+    }
+
+
+def _submitted_roster(users, today):
+    """This month's roster, submitted, with a temporary addition not yet reported."""
+    supervisor = users["supervisor"]
+    roster = rosters.create_roster(acting_user=supervisor, month=today.replace(day=1))
+    entries = [
+        rosters.add_roster_entry(acting_user=supervisor, roster=roster, user=users[name])
+        for name in ("operator", "visitor", "visitor_elderly", "supervisor")
+    ]
+    roster = rosters.submit_roster(acting_user=supervisor, roster=roster)
+    rosters.record_roster_change(
+        acting_user=supervisor,
+        roster=roster,
+        user=users["outsider"],
+        kind=RosterChangeKind.ADDED,
+        effective_from=today,
+        reason="税チームから応援",
+    )
+    return roster, entries[0]
+
+
+def _exported_roster(supervisor, staff, roster):
+    """The supervisor's export of the roster, made and downloaded (so no file is left behind
+    in VAR_DIR), awaiting its 返却確認."""
+    item = export_requests.request_export(
+        acting_user=supervisor,
+        exporter=rosters.EXPORTER,
+        params={"roster": roster.pk},
+        reason="自治体への名簿提出のため",
+    )
+    if item.status == ExportRequestStatus.PENDING:  # CIVICDESK_EXPORT_APPROVAL_REQUIRED
+        export_requests.approve_export(acting_user=staff, export_request=item)
+    made = export_requests.make_export(acting_user=supervisor, export_request=item)
+    export_requests.take_download(acting_user=supervisor, token=made.token).stream.close()
+    return made.request
+
+
 # --- The table -----------------------------------------------------------------------------
 
 ROLES = (
@@ -508,6 +610,18 @@ def api(*statuses) -> Row:
 TABLE: dict[str, Row] = {
     # The admin site sends everyone but the admin to its sign-in (which is ours).
     "admin:index": get(None, 302, 302, 302, 302, 302, 302, 302, 302, 200),
+    # The staff roster (業務従事者名簿): this month's, submitted; changes to its entries are
+    # refused with a message past the permission check.
+    "accounts:roster": get("roster", 302, 403, 403, 403, 403, 200, 200, 200, 403),
+    "accounts:roster_change_add": post("roster", 302, 403, 403, 403, 403,  OK, 403, 403, 403),
+    "accounts:roster_changes_reported": post("roster", 302, 403, 403, 403, 403,  OK, 403, 403, 403),
+    "accounts:roster_entry_add": post("roster", 302, 403, 403, 403, 403,  OK, 403, 403, 403),
+    "accounts:roster_entry_remove": post("entry", 302, 403, 403, 403, 403,  OK, 403, 403, 403),
+    # GET: the export request form; POST asks for the export.
+    "accounts:roster_export": get("roster", 302, 403, 403, 403, 403, 200, 200, 403, 403),
+    "accounts:roster_new": get(None, 302, 403, 403, 403, 403, 200, 403, 403, 403),
+    "accounts:roster_submit": post("roster", 302, 403, 403, 403, 403,  OK, 403, 403, 403),
+    "accounts:rosters": get(None, 302, 403, 403, 403, 403, 200, 200, 200, 403),
     "core:calendar": get(None, 302, 200, 200, 200, 200, 200, 200, 200, 200),
     "core:home": get(None, 302, 200, 200, 200, 200, 200, 200, 200, 200),
     "dunning:campaign_detail": get("campaign", 302, 403, 403, 403, 403, 200, 200, 200, 403),
@@ -549,6 +663,38 @@ TABLE: dict[str, Row] = {
     "privacy:access_log": get(None, 302, 403, 403, 403, 403, 403, 403, 200, 200),
     "privacy:alert": get("alert", 302, 403, 403, 403, 403, 403, 403, 200, 200),
     "privacy:alerts": get(None, 302, 403, 403, 403, 403, 403, 403, 200, 200),
+    # The supervisor's export request, made and downloaded, not yet returned.
+    "privacy:export_approve": post("export_request", 302, 403, 403, 403, 403, 403,  OK, 403, 403),
+    "privacy:export_download": get("download", 302, 410, 410, 410, 410, 410, 410, 410, 410),
+    # Inspectors and admins see the request but may neither hand over nor confirm its return.
+    "privacy:export_hand_over": post("export_request", 302, 403, 403, 403, 403,  OK,  OK, 403, 403),
+    "privacy:export_inbox": get(None, 302, 403, 403, 403, 403, 403, 200, 403, 403),
+    "privacy:export_make": post("export_request", 302, 403, 403, 403, 403,  OK, 403, 403, 403),
+    "privacy:export_reject": post("export_request", 302, 403, 403, 403, 403, 403,  OK, 403, 403),
+    "privacy:export_request": get("export_request", 302, 403, 403, 403, 403, 200, 200, 200, 200),
+    "privacy:export_requests": get(None, 302, 403, 403, 403, 403, 200, 200, 200, 200),
+    "privacy:export_return": post("export_request", 302, 403, 403, 403, 403,  OK,  OK, 403, 403),
+    "privacy:handover_confirm": post("delivered", 302, 403, 403, 403, 403, 403,  OK, 403, 403),
+    "privacy:handover_register": get(None, 302, 403, 403, 403, 403, 200, 200, 200, 200),
+    # The incident was reported once (its PDF exists); the half-year report is of the last
+    # ended half-year.
+    "privacy:incident": get("incident", 302, 403, 403, 403, 403, 200, 200, 200, 403),
+    "privacy:incident_close": post("incident", 302, 403, 403, 403, 403, 403,  OK, 403, 403),
+    "privacy:incident_edit": get("incident", 302, 403, 403, 403, 403, 200, 200, 403, 403),
+    "privacy:incident_new": get(None, 302, 403, 403, 403, 403, 200, 200, 403, 403),
+    "privacy:incident_pdf": get("incident", 302, 403, 403, 403, 403, 200, 200, 200, 403),
+    "privacy:incident_report": post("incident", 302, 403, 403, 403, 403,  OK,  OK, 403, 403),
+    "privacy:incidents": get(None, 302, 403, 403, 403, 403, 200, 200, 200, 403),
+    "privacy:index": get(None, 302, 403, 403, 403, 403, 200, 200, 200, 200),
+    # "purge_plan": the supervisor's draft; "purged_plan": executed, so its certificate exists.
+    "privacy:purge_certificate": get("purged_plan", 302, 403, 403, 403, 403, 200, 200, 200, 403),
+    "privacy:purge_plan": get("purge_plan", 302, 403, 403, 403, 403, 200, 200, 200, 403),
+    "privacy:purge_plan_approve": post("purge_plan", 302, 403, 403, 403, 403, 403,  OK, 403, 403),
+    "privacy:purge_plan_new": get(None, 302, 403, 403, 403, 403, 200, 200, 403, 403),
+    "privacy:purge_plans": get(None, 302, 403, 403, 403, 403, 200, 200, 200, 403),
+    "privacy:status_report_make": post("half_year", 302, 403, 403, 403, 403,  OK, 403, 403, 403),
+    "privacy:status_report_pdf": get("status_report", 302, 403, 403, 403, 403, 200, 200, 200, 403),
+    "privacy:status_reports": get(None, 302, 403, 403, 403, 403, 200, 200, 200, 403),
     "receivables:import_execute": post("import_run", 302, 403, 403, 403, 403, 403,  OK, 403, 403),
     "receivables:import_run": get("import_run", 302, 403, 403, 403, 403, 403, 200, 403, 403),
     "receivables:imports": get(None, 302, 403, 403, 403, 403, 403, 200, 403, 403),
@@ -619,10 +765,18 @@ def url_for(world: World, url_name: str) -> str:
 
 
 @pytest.fixture
-def world(municipality, settings):
+def world(municipality, settings, tmp_path):
     # The roster rule has its own tests (tests/accounts/): here every account may sign in.
     settings.ROSTER_REQUIRED = False
+    settings.VAR_DIR = tmp_path / "var"  # the export files
     return build_world(municipality)
+
+
+@pytest.fixture
+def people_world(municipality, settings):
+    """The world without the privacy records, for tests that open none of the table's pages."""
+    settings.ROSTER_REQUIRED = False
+    return build_world(municipality, privacy_records=False)
 
 
 def client_for(client, world: World, role: str):
@@ -698,12 +852,14 @@ def test_public_urls_answer_without_sign_in(client, url_name):
     assert client.get(reverse(url_name)).status_code == 200
 
 
-def test_the_sign_in_page_is_for_anonymous_users_and_the_rest_of_the_flow_needs_it(client, world):
+def test_the_sign_in_page_is_for_anonymous_users_and_the_rest_of_the_flow_needs_it(
+    client, people_world
+):
     assert client.get(reverse("accounts:login")).status_code == 200
     for name in ("accounts:verify", "accounts:enrol"):
         response = client.get(reverse(name))
         assert response.status_code == 302 and "/accounts/login/" in response.url
-    sign_in(client, world.users["operator"])
+    sign_in(client, people_world.users["operator"])
     assert client.get(reverse("accounts:login")).status_code == 302
     assert client.get(reverse("accounts:logout")).status_code == 405
     assert client.post(reverse("accounts:logout")).status_code == 302
@@ -718,18 +874,18 @@ def api_credentials(settings):
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("url_name", sorted(API))
 def test_the_machine_api_answers_401_without_its_credentials_whatever_the_session(
-    client, world, api_credentials, url_name, role
+    client, people_world, api_credentials, url_name, role
 ):
-    client_for(client, world, role)
+    client_for(client, people_world, role)
     response = client.post(reverse(url_name), {}, content_type="application/json")
     assert response.status_code == 401
-    assert not _personal_data_in(world, response.content)
+    assert not _personal_data_in(people_world, response.content)
     assert client.get(reverse(url_name)).status_code in (401, 405)
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_the_api_schema_is_for_signed_in_users(client, world, role):
-    client_for(client, world, role)
+def test_the_api_schema_is_for_signed_in_users(client, people_world, role):
+    client_for(client, people_world, role)
     response = client.get(reverse(SCHEMA))
     if role == "anonymous":
         assert response.status_code == 403

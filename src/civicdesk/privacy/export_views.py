@@ -198,6 +198,10 @@ def export_return(request, pk: int):
     item = _visible_request(request, pk)
     if item.record is None:
         raise PermissionDenied("出力されていない申請です。")
+    _require(
+        services.may_confirm_return(request.user, item.record),
+        "返却確認は出力した本人か自治体職員が行います。",
+    )
     form = ReturnForm(request.POST)
     if form.is_valid():
         try:
@@ -221,6 +225,9 @@ def export_hand_over(request, pk: int):
     item = _visible_request(request, pk)
     if item.record is None:
         raise PermissionDenied("出力されていない申請です。")
+    _require(
+        services.may_hand_over(request.user, item.record), "受渡しを記録する権限がありません。"
+    )
     form = HandOverForm(request.POST)
     if form.is_valid():
         try:

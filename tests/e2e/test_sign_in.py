@@ -51,7 +51,7 @@ def test_first_sign_in_enrols_from_the_page_secret(page, inspector, artifacts):
     assert "監督員" in page.get_by_role("heading", level=1).inner_text()
     assert (
         page.get_by_role("navigation", name="メインメニュー")
-        .get_by_role("link", name="アクセスログ")
+        .get_by_role("link", name="個人情報管理")
         .is_visible()
     )
 

@@ -12,7 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from civicdesk.dunning.models import Campaign, Contact, WorkItem
 from civicdesk.receivables.exporters.contacts import export_contacts
-from tests.conftest import current_token
+from tests.conftest import current_token, put_on_roster
 from tests.e2e.conftest import open_around_the_clock
 from tests.e2e.test_sign_in import fill_password_step
 from tests.factories import UserFactory
@@ -76,6 +76,7 @@ def test_supervisor_plans_and_two_operators_never_share_a_case(
     second = UserFactory(
         username="operator2", role="operator", municipality=municipality, team=nhi_team
     )
+    put_on_roster(second)  # the center's people sign in only while on this month's roster
     today = timezone.localdate()
 
     boss = new_page(browser, live_server)

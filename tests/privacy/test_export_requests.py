@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from civicdesk.privacy import export_requests as flow
+from civicdesk.privacy import export_selectors
 from civicdesk.privacy.exports import ExportError
 from civicdesk.privacy.models import AccessAction, AccessLogEntry, ExportRecord, HandOverRecord
 from civicdesk.privacy.models.registers import (
@@ -67,7 +68,7 @@ def exporter(settings, tmp_path):
             key=KEY,
             label="テスト用の名簿",
             prepare=_prepare,
-            may_use=lambda user: user.has_perm(flow.EXPORT_PERMISSION),
+            may_use=lambda user: user.has_perm(export_selectors.EXPORT_PERMISSION),
         )
     )
     yield
@@ -136,7 +137,7 @@ def test_with_the_approval_setting_the_center_waits_for_staff(settings, supervis
     assert item.status == ExportRequestStatus.PENDING
     with pytest.raises(ValidationError, match="承認待ち"):
         flow.make_export(acting_user=supervisor, export_request=item)
-    assert list(flow.awaiting_approval(staff)) == [item]
+    assert list(export_selectors.awaiting_approval(staff)) == [item]
 
     approved = flow.approve_export(acting_user=staff, export_request=item, note="確認しました")
 
@@ -144,7 +145,7 @@ def test_with_the_approval_setting_the_center_waits_for_staff(settings, supervis
     assert (approved.approved_by, approved.note) == (staff, "確認しました")
     made = flow.make_export(acting_user=supervisor, export_request=approved)
     assert made.request.status == ExportRequestStatus.EXPORTED
-    assert list(flow.awaiting_approval(staff)) == []
+    assert list(export_selectors.awaiting_approval(staff)) == []
 
 
 def test_with_the_approval_setting_staff_own_exports_need_none(settings, staff):
@@ -170,7 +171,7 @@ def test_the_requester_never_approves_their_own_request(settings, staff, municip
     )
     with pytest.raises(ValidationError, match="申請者本人は承認・却下できません"):
         flow.approve_export(acting_user=staff, export_request=item)
-    assert item not in flow.awaiting_approval(staff)
+    assert item not in export_selectors.awaiting_approval(staff)
     colleague = _user("staff", municipality, username="staff2")
     assert flow.approve_export(acting_user=colleague, export_request=item).approved_by == colleague
 
@@ -374,7 +375,7 @@ def test_a_link_still_inside_its_30_minutes_works(client, supervisor):
 
 def test_the_requester_confirms_the_return_once(supervisor, operator):
     made = flow.make_export(acting_user=supervisor, export_request=ask(supervisor))
-    assert list(flow.returns_outstanding(supervisor)) == [made.record]
+    assert list(export_selectors.returns_outstanding(supervisor)) == [made.record]
     with pytest.raises(PermissionDenied):
         flow.confirm_return(acting_user=operator, record=made.record, method=ReturnMethod.ERASED)
     with pytest.raises(ValidationError):
@@ -389,7 +390,7 @@ def test_the_requester_confirms_the_return_once(supervisor, operator):
         supervisor,
         "完全消去",
     )
-    assert list(flow.returns_outstanding(supervisor)) == []
+    assert list(export_selectors.returns_outstanding(supervisor)) == []
     with pytest.raises(ValidationError, match="済んでいます"):
         flow.confirm_return(acting_user=supervisor, record=record, method=ReturnMethod.RETURNED)
     entry = AccessLogEntry.objects.filter(object_type="privacy.exportrecord").order_by("seq").last()
@@ -619,14 +620,14 @@ def test_staff_of_another_municipality_neither_see_nor_decide(settings, supervis
     settings.EXPORT_APPROVAL_REQUIRED = True
     item = ask(supervisor)
     elsewhere = _user("staff", MunicipalityFactory(code="999999"), username="staff_elsewhere")
-    assert list(flow.requests_for(elsewhere)) == []
-    assert list(flow.awaiting_approval(elsewhere)) == []
-    assert list(flow.returns_outstanding(elsewhere)) == []
+    assert list(export_selectors.requests_for(elsewhere)) == []
+    assert list(export_selectors.awaiting_approval(elsewhere)) == []
+    assert list(export_selectors.returns_outstanding(elsewhere)) == []
     with pytest.raises(PermissionDenied):
         flow.approve_export(acting_user=elsewhere, export_request=item)
     with pytest.raises(PermissionDenied):
         flow.confirm_return(acting_user=elsewhere, record=made.record, method="erased")
     hand_over = flow.hand_over_export(acting_user=supervisor, record=made.record, receiver="収納課")
-    assert list(flow.hand_over_register(elsewhere)) == []
+    assert list(export_selectors.hand_over_register(elsewhere)) == []
     with pytest.raises(PermissionDenied):
         flow.confirm_receipt(acting_user=elsewhere, hand_over=hand_over)

@@ -32,7 +32,7 @@ from civicdesk.dunning.models import (
     StaffRequest,
     WorkItem,
 )
-from civicdesk.privacy import purge
+from civicdesk.privacy import purge, purge_verification
 from civicdesk.privacy.models import (
     AccessAction,
     AccessLogEntry,
@@ -563,7 +563,7 @@ def test_verification_after_a_purge_finds_nothing_and_marks_the_plan_verified(
 ):
     plan = _approved(supervisor, other_staff)
     purge.execute_purge(acting_user=supervisor, plan=plan)
-    check = purge.verify_purge(acting_user=other_staff, plan=plan)
+    check = purge_verification.verify_purge(acting_user=other_staff, plan=plan)
     assert check.findings == []
     assert check.ok
     assert check.values_scanned > 0 and check.files_scanned >= 2
@@ -584,7 +584,7 @@ def test_verification_finds_a_name_left_in_a_note_and_a_number_left_in_a_file(
     leftover.parent.mkdir(parents=True)
     leftover.write_bytes(f"宛名番号,{SATO[0]}\n".encode("cp932"))
 
-    check = purge.verify_purge(acting_user=other_staff, plan=plan)
+    check = purge_verification.verify_purge(acting_user=other_staff, plan=plan)
     assert not check.ok
     assert {(f["place"], f["kind"]) for f in check.findings} == {
         (f"dunning_contact.note #{contact.pk}", "name"),
@@ -602,7 +602,7 @@ def test_verification_reads_the_text_of_a_left_pdf(world, supervisor, other_staf
     purge.execute_purge(acting_user=supervisor, plan=plan)
     pdf = html_to_pdf('<html lang="ja"><body><p>宛名: 佐藤 花子 様</p></body></html>')
     (Path(settings.MEDIA_ROOT) / "stray.pdf").write_bytes(pdf)
-    check = purge.verify_purge(acting_user=None, plan=plan, system_name="test")
+    check = purge_verification.verify_purge(acting_user=None, plan=plan, system_name="test")
     assert check.findings == [{"place": "MEDIA_ROOT/stray.pdf", "kind": "name"}]
 
 
@@ -614,7 +614,7 @@ def test_verification_looks_inside_a_gzipped_backup(world, supervisor, other_sta
     backup = Path(settings.VAR_DIR) / "backups" / "dump.sql.gz"
     backup.parent.mkdir(parents=True)
     backup.write_bytes(gzip.compress(f"INSERT INTO x VALUES ('{SATO_WIFE[0]}');".encode()))
-    check = purge.verify_purge(acting_user=other_staff, plan=plan)
+    check = purge_verification.verify_purge(acting_user=other_staff, plan=plan)
     assert check.findings == [{"place": "VAR_DIR/backups/dump.sql.gz", "kind": "resident_no"}]
 
 
@@ -626,7 +626,7 @@ def test_a_namesake_of_another_person_is_listed_apart_not_as_a_leftover(
     )
     plan = _approved(supervisor, other_staff)
     purge.execute_purge(acting_user=supervisor, plan=plan)
-    check = purge.verify_purge(acting_user=other_staff, plan=plan)
+    check = purge_verification.verify_purge(acting_user=other_staff, plan=plan)
     assert check.ok
     assert {
         f"registry_obligor.name #{namesake.pk}",
@@ -639,10 +639,10 @@ def test_only_executed_plans_are_verified_and_not_by_inspectors(
 ):
     plan = _approved(supervisor, other_staff)
     with pytest.raises(purge.PurgeError):
-        purge.verify_purge(acting_user=supervisor, plan=plan)
+        purge_verification.verify_purge(acting_user=supervisor, plan=plan)
     purge.execute_purge(acting_user=supervisor, plan=plan)
     with pytest.raises(PermissionDenied):
-        purge.verify_purge(acting_user=inspector, plan=plan)
+        purge_verification.verify_purge(acting_user=inspector, plan=plan)
 
 
 # --- the command ------------------------------------------------------------------------------
@@ -829,7 +829,7 @@ def test_the_plan_page_shows_the_verification_places_without_values(
     purge.execute_purge(acting_user=supervisor, plan=plan)
     contact = Contact.objects.get(obligor__resident_no=TAKAHASHI[0])
     Contact.objects.filter(pk=contact.pk).update(note=f"{SATO[0]} の件")
-    purge.verify_purge(acting_user=other_staff, plan=plan)
+    purge_verification.verify_purge(acting_user=other_staff, plan=plan)
     page = signed_in(inspector).get(f"/privacy/purge/{plan.pk}/").content.decode()
     assert f"dunning_contact.note #{contact.pk}（宛名番号）" in page
     assert "残存あり（1件）" in page

@@ -26,11 +26,17 @@ import pyzipper
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from civicdesk.accounts.models import Role
-from civicdesk.core.models import Municipality
+from civicdesk.privacy.export_selectors import (
+    may_confirm_receipt,
+    may_confirm_return,
+    may_decide,
+    may_export,
+    may_hand_over,
+    same_municipality,
+)
 from civicdesk.privacy.exports import ExportError, clean_reason, write_registered_export
 from civicdesk.privacy.models import AccessAction
 from civicdesk.privacy.models.registers import (
@@ -42,13 +48,6 @@ from civicdesk.privacy.models.registers import (
     ReturnMethod,
 )
 from civicdesk.privacy.services import record_access
-
-EXPORT_PERMISSION = "privacy.add_exportrecord"
-VIEW_ALL_PERMISSION = "privacy.view_exportrequest"
-DECIDE_PERMISSION = "privacy.change_exportrequest"
-HAND_OVER_PERMISSION = "privacy.add_handoverrecord"
-VIEW_HAND_OVERS_PERMISSION = "privacy.view_handoverrecord"
-CONFIRM_RECEIPT_PERMISSION = "privacy.change_handoverrecord"
 
 # The file waits this long for its one download, then it is erased (and the export with it).
 DOWNLOAD_MINUTES = 30
@@ -142,7 +141,7 @@ def request_export(
 ) -> ExportRequest:
     """Ask for one export. Approved at once when no approval is needed; else 承認待ち."""
     chosen = exporter_for(exporter)
-    if not (_may_export(acting_user) and chosen.may_use(acting_user)):
+    if not (may_export(acting_user) and chosen.may_use(acting_user)):
         raise PermissionDenied("この出力を行う権限がありません。")
     errors: dict[str, list[str]] = {}
     try:
@@ -211,7 +210,7 @@ def _decide(acting_user, export_request, target, note, ip_address) -> ExportRequ
         raise ValidationError({"note": [f"所見は{NOTE_MAX_LENGTH}文字以内で入力してください。"]})
     with transaction.atomic():
         locked = ExportRequest.objects.select_for_update().get(pk=export_request.pk)
-        if not _same_municipality(acting_user, locked.requested_by):
+        if not same_municipality(acting_user, locked.requested_by):
             raise PermissionDenied("他の自治体の申請です。")
         if locked.requested_by_id == acting_user.pk:
             # Separation of duties: whoever asks to take data out never approves it.
@@ -274,7 +273,7 @@ def _make_locked(acting_user, export_request, folder: Path, token: str, ip_addre
             {"__all__": [f"この申請は「{locked.get_status_display()}」のため出力できません。"]}
         )
     exporter = exporter_for(locked.exporter)
-    if not (_may_export(acting_user) and exporter.may_use(acting_user)):
+    if not (may_export(acting_user) and exporter.may_use(acting_user)):
         raise PermissionDenied("この出力を行う権限がありません。")
     plan = exporter.prepare(acting_user=acting_user, params=locked.params)
     encrypted = must_encrypt(locked.encrypt)
@@ -505,7 +504,7 @@ def confirm_receipt(*, acting_user, hand_over: HandOverRecord, ip_address=None) 
         raise PermissionDenied("受領確認は自治体職員のみ行えます。")
     with transaction.atomic():
         locked = HandOverRecord.objects.select_for_update().get(pk=hand_over.pk)
-        if locked.handler is not None and not _same_municipality(acting_user, locked.handler):
+        if locked.handler is not None and not same_municipality(acting_user, locked.handler):
             raise PermissionDenied("他の自治体の受渡しです。")
         if locked.handler_id == acting_user.pk:
             raise ValidationError({"__all__": ["受け渡した本人は受領確認できません。"]})
@@ -522,113 +521,3 @@ def confirm_receipt(*, acting_user, hand_over: HandOverRecord, ip_address=None) 
             ip_address=ip_address,
         )
     return locked
-
-
-# --- Reads (who may do what, and the lists) --------------------------------------------------
-
-
-def _active(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_active)
-
-
-def _may_export(user) -> bool:
-    return _active(user) and user.has_perm(EXPORT_PERMISSION)
-
-
-def may_see_exports(user) -> bool:
-    return _may_export(user) or (_active(user) and user.has_perm(VIEW_ALL_PERMISSION))
-
-
-def may_decide(user) -> bool:
-    return _active(user) and user.has_perm(DECIDE_PERMISSION)
-
-
-def _same_municipality(user, other) -> bool:
-    return other is not None and _municipality_id(user) == _municipality_id(other)
-
-
-def _staff_for(user, record: ExportRecord) -> bool:
-    return may_decide(user) and _same_municipality(user, record.exported_by)
-
-
-def may_confirm_return(user, record: ExportRecord) -> bool:
-    return _active(user) and (
-        (record.exported_by_id == user.pk and _may_export(user)) or _staff_for(user, record)
-    )
-
-
-def may_hand_over(user, record: ExportRecord) -> bool:
-    return (
-        _active(user)
-        and user.has_perm(HAND_OVER_PERMISSION)
-        and (record.exported_by_id == user.pk or _staff_for(user, record))
-    )
-
-
-def may_see_hand_overs(user) -> bool:
-    return _active(user) and user.has_perm(VIEW_HAND_OVERS_PERMISSION)
-
-
-def may_confirm_receipt(user) -> bool:
-    return _active(user) and user.has_perm(CONFIRM_RECEIPT_PERMISSION)
-
-
-def _municipality_id(user) -> int | None:
-    return Municipality.objects.id_for_user(user)
-
-
-def requests_for(user) -> QuerySet[ExportRequest]:
-    """Everything of the user's municipality for those who oversee exports (staff, inspectors,
-    admins); else one's own."""
-    shown = ExportRequest.objects.select_related("requested_by", "approved_by", "record")
-    if _active(user) and user.has_perm(VIEW_ALL_PERMISSION):
-        return shown.filter(requested_by__municipality_id=_municipality_id(user))
-    if _may_export(user):
-        return shown.filter(requested_by=user)
-    return shown.none()
-
-
-def awaiting_approval(user) -> QuerySet[ExportRequest]:
-    """The staff inbox: pending requests of others (one's own are never decided by oneself)."""
-    if not may_decide(user):
-        return ExportRequest.objects.none()
-    return (
-        requests_for(user)
-        .filter(status=ExportRequestStatus.PENDING)
-        .exclude(requested_by=user)
-        .order_by("requested_at", "pk")
-    )
-
-
-def returns_outstanding(user) -> QuerySet[ExportRecord]:
-    """Exported through a request and not yet confirmed returned or erased, oldest due first."""
-    records = ExportRecord.objects.filter(
-        request__isnull=False, returned_at__isnull=True
-    ).select_related("exported_by", "request")
-    if _active(user) and user.has_perm(VIEW_ALL_PERMISSION):
-        records = records.filter(exported_by__municipality_id=_municipality_id(user))
-    else:
-        records = records.filter(exported_by=user) if _may_export(user) else records.none()
-    return records.order_by("return_due_on", "at")
-
-
-def is_overdue(record: ExportRecord, today: dt.date | None = None) -> bool:
-    today = today or timezone.localdate()
-    return (
-        record.returned_at is None
-        and record.return_due_on is not None
-        and record.return_due_on < today
-    )
-
-
-def hand_over_register(user) -> QuerySet[HandOverRecord]:
-    """The register of the user's municipality (rows without a handler: every municipality's
-    readers, as the register has no municipality of its own)."""
-    if not may_see_hand_overs(user):
-        return HandOverRecord.objects.none()
-    mine = Q(handler__municipality_id=_municipality_id(user)) | Q(handler__isnull=True)
-    return (
-        HandOverRecord.objects.filter(mine)
-        .select_related("handler", "receiver_confirmed_by", "export_record")
-        .order_by("-at", "-pk")
-    )

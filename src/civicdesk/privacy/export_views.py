@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from civicdesk.accounts.services import client_ip
 from civicdesk.privacy import export_requests as services
+from civicdesk.privacy import export_selectors as selectors
 from civicdesk.privacy.exports import ExportError
 from civicdesk.privacy.forms.exports import DecisionForm, HandOverForm, ReturnForm
 from civicdesk.privacy.models.registers import ExportRequestStatus, HandOverDirection
@@ -63,28 +64,28 @@ def _require(allowed: bool, message: str = "持出し申請を閲覧する権限
 
 
 def _visible_request(request, pk: int):
-    _require(services.may_see_exports(request.user))
-    return get_object_or_404(services.requests_for(request.user), pk=pk)
+    _require(selectors.may_see_exports(request.user))
+    return get_object_or_404(selectors.requests_for(request.user), pk=pk)
 
 
 @never_cache
 @require_GET
 def export_requests(request):
-    _require(services.may_see_exports(request.user))
+    _require(selectors.may_see_exports(request.user))
     services.discard_expired_downloads()
     status = request.GET.get("status", ALL)
-    shown = services.requests_for(request.user)
+    shown = selectors.requests_for(request.user)
     if status in ExportRequestStatus.values:
         shown = shown.filter(status=status)
     else:
         status = ALL
     context = {
         "page": Paginator(shown, 50).get_page(request.GET.get("page")),
-        "returns": services.returns_outstanding(request.user),
+        "returns": selectors.returns_outstanding(request.user),
         "today": timezone.localdate(),
         "statuses": [(ALL, "すべて"), *ExportRequestStatus.choices],
         "selected_status": status,
-        "pending_count": services.awaiting_approval(request.user).count(),
+        "pending_count": selectors.awaiting_approval(request.user).count(),
         "labels": services.exporter_label,
     }
     return render(request, "privacy/exports/list.html", context)
@@ -93,8 +94,8 @@ def export_requests(request):
 @never_cache
 @require_GET
 def export_inbox(request):
-    _require(services.may_decide(request.user), "持出し申請の承認は自治体職員のみ行えます。")
-    rows = services.awaiting_approval(request.user)
+    _require(selectors.may_decide(request.user), "持出し申請の承認は自治体職員のみ行えます。")
+    rows = selectors.awaiting_approval(request.user)
     return render(request, "privacy/exports/inbox.html", {"rows": rows})
 
 
@@ -113,14 +114,14 @@ def _detail(request, item, status: int = 200, **forms):
         "record": record,
         "label": services.exporter_label(item.exporter),
         "today": timezone.localdate(),
-        "may_decide": services.may_decide(user)
+        "may_decide": selectors.may_decide(user)
         and item.status == ExportRequestStatus.PENDING
         and item.requested_by_id != user.pk,
         "may_make": item.status == ExportRequestStatus.APPROVED and item.requested_by_id == user.pk,
         "may_return": record is not None
         and record.returned_at is None
-        and services.may_confirm_return(user, record),
-        "may_hand_over": record is not None and services.may_hand_over(user, record),
+        and selectors.may_confirm_return(user, record),
+        "may_hand_over": record is not None and selectors.may_hand_over(user, record),
         "hand_overs": record.hand_overs.select_related("handler", "receiver_confirmed_by")
         if record
         else [],
@@ -143,7 +144,7 @@ def export_reject(request, pk: int):
 
 def _decide(request, pk, decide, done: str):
     item = _visible_request(request, pk)
-    _require(services.may_decide(request.user), "持出し申請の承認は自治体職員のみ行えます。")
+    _require(selectors.may_decide(request.user), "持出し申請の承認は自治体職員のみ行えます。")
     form = DecisionForm(request.POST)
     if form.is_valid():
         try:
@@ -199,7 +200,7 @@ def export_return(request, pk: int):
     if item.record is None:
         raise PermissionDenied("出力されていない申請です。")
     _require(
-        services.may_confirm_return(request.user, item.record),
+        selectors.may_confirm_return(request.user, item.record),
         "返却確認は出力した本人か自治体職員が行います。",
     )
     form = ReturnForm(request.POST)
@@ -226,7 +227,7 @@ def export_hand_over(request, pk: int):
     if item.record is None:
         raise PermissionDenied("出力されていない申請です。")
     _require(
-        services.may_hand_over(request.user, item.record), "受渡しを記録する権限がありません。"
+        selectors.may_hand_over(request.user, item.record), "受渡しを記録する権限がありません。"
     )
     form = HandOverForm(request.POST)
     if form.is_valid():
@@ -252,9 +253,9 @@ def export_hand_over(request, pk: int):
 @never_cache
 @require_GET
 def handover_register(request):
-    _require(services.may_see_hand_overs(request.user), "受渡し記録を閲覧する権限がありません。")
+    _require(selectors.may_see_hand_overs(request.user), "受渡し記録を閲覧する権限がありません。")
     direction = request.GET.get("direction", "")
-    shown = services.hand_over_register(request.user)
+    shown = selectors.hand_over_register(request.user)
     if direction in HandOverDirection.values:
         shown = shown.filter(direction=direction)
     else:
@@ -263,15 +264,15 @@ def handover_register(request):
         "page": Paginator(shown, 50).get_page(request.GET.get("page")),
         "directions": HandOverDirection.choices,
         "selected_direction": direction,
-        "may_confirm": services.may_confirm_receipt(request.user),
+        "may_confirm": selectors.may_confirm_receipt(request.user),
     }
     return render(request, "privacy/exports/handovers.html", context)
 
 
 @require_POST
 def handover_confirm(request, pk: int):
-    _require(services.may_confirm_receipt(request.user), "受領確認は自治体職員のみ行えます。")
-    item = get_object_or_404(services.hand_over_register(request.user), pk=pk)
+    _require(selectors.may_confirm_receipt(request.user), "受領確認は自治体職員のみ行えます。")
+    item = get_object_or_404(selectors.hand_over_register(request.user), pk=pk)
     try:
         services.confirm_receipt(
             acting_user=request.user, hand_over=item, ip_address=client_ip(request)

@@ -28,7 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="担当者の利用者ID（省略時はコマンドとして記録）")
 
     def handle(self, *args, plan=None, execute=False, verify=None, user=None, **options):
-        from civicdesk.privacy import purge
+        from civicdesk.privacy import purge, purge_verification
 
         if (plan is None) == (verify is None):
             raise CommandError("--plan 番号 か --verify 番号 のどちらか一つを指定してください。")
@@ -37,7 +37,7 @@ class Command(BaseCommand):
         acting_user = _user(user)
         try:
             if verify is not None:
-                return self._verify(purge, _plan(verify), acting_user)
+                return self._verify(purge_verification, _plan(verify), acting_user)
             if execute:
                 return self._execute(purge, _plan(plan), acting_user)
             self._show(purge, _plan(plan))
@@ -72,10 +72,10 @@ class Command(BaseCommand):
         self.stdout.write(f"消去しました（{plan.executed_at:%Y-%m-%d %H:%M}）。")
         self.stdout.write(f"消去証明書の SHA-256: {plan.certificate_sha256}")
 
-    def _verify(self, purge, plan, acting_user) -> None:
+    def _verify(self, purge_verification, plan, acting_user) -> None:
         from civicdesk.privacy.exports import system_actor_name
 
-        check = purge.verify_purge(
+        check = purge_verification.verify_purge(
             acting_user=acting_user, plan=plan, system_name=system_actor_name("purge")
         )
         self.stdout.write(f"検索した値 {check.values_scanned}件、ファイル {check.files_scanned}件")
@@ -85,7 +85,7 @@ class Command(BaseCommand):
             self.stdout.write("残存なし: 消去した宛名番号・氏名は見つかりませんでした。")
             return
         for item in check.findings:
-            self.stderr.write(f"{item['place']}\t{purge.KIND_LABELS[item['kind']]}")
+            self.stderr.write(f"{item['place']}\t{purge_verification.KIND_LABELS[item['kind']]}")
         raise CommandError(
             f"残存あり: 消去した個人情報が {len(check.findings)} か所に残っています。",
             returncode=LEFT_OVER,

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from civicdesk.core import demo
-from civicdesk.core.calendar import Service, day_info
+from civicdesk.core.calendar import Service, add_months, day_info
 from civicdesk.core.choices import ContactChannel
 from civicdesk.core.japanese import fiscal_year_of
 from civicdesk.dunning.choices import PromiseStatus
@@ -60,7 +60,7 @@ def _every_report_shows_attempts_reached_promises_kept_visits_sms_and_letters(hi
     months, month = [], first.replace(day=1)
     while month <= today:
         months.append(selectors.monthly_report(municipality, month.year, month.month)["total"])
-        month = selectors.shift_month(month, 1)
+        month = add_months(month, 1)
     years = {fiscal_year_of(first), fiscal_year_of(today)}
     annual = [selectors.annual_report(municipality, year)["total"] for year in sorted(years)]
     for totals in (months, annual):

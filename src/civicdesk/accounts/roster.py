@@ -26,6 +26,8 @@ from civicdesk.accounts.models import (
     RosterStatus,
     User,
 )
+from civicdesk.core.calendar import add_months
+from civicdesk.core.japanese import era_month
 from civicdesk.privacy import export_requests
 from civicdesk.privacy.export_requests import ExportPlan
 from civicdesk.privacy.exports import (
@@ -80,7 +82,7 @@ def create_roster(
     if month.day != 1:
         raise ValidationError({"month": "対象月はその月の1日で指定してください。"})
     this_month = selectors.first_of_month(today)
-    if not this_month <= month <= selectors.add_months(this_month, MONTHS_AHEAD):
+    if not this_month <= month <= add_months(this_month, MONTHS_AHEAD):
         raise ValidationError({"month": "名簿を作成できるのは今月から2か月先までです。"})
     with transaction.atomic():
         if Roster.objects.filter(municipality_id=acting_user.municipality_id, month=month).exists():
@@ -98,7 +100,7 @@ def create_roster(
 
 def _copy_previous(roster: Roster) -> int:
     previous = Roster.objects.filter(
-        municipality_id=roster.municipality_id, month=selectors.add_months(roster.month, -1)
+        municipality_id=roster.municipality_id, month=add_months(roster.month, -1)
     ).first()
     if previous is None:
         raise ValidationError({"copy_previous": "前月の名簿がないため、写せません。"})
@@ -292,7 +294,7 @@ def roster_export_plan(*, acting_user, roster: Roster) -> ExportPlan:
         raise PermissionDenied("業務従事者名簿を出力する権限がありません。")
     if acting_user.municipality_id != roster.municipality_id:
         raise PermissionDenied("他の自治体の名簿は出力できません。")
-    label = selectors.month_label(roster.month)
+    label = era_month(roster.month)
     return ExportPlan(
         content=f"業務従事者名簿（{label}・{roster.get_status_display()}）Excel（xlsx）",
         file_name=export_file_name(roster),

@@ -19,6 +19,8 @@ from civicdesk.accounts.forms import (
     RosterEntryForm,
 )
 from civicdesk.accounts.services import client_ip
+from civicdesk.core.calendar import add_months
+from civicdesk.core.japanese import era_month
 from civicdesk.privacy.export_views import start_export
 from civicdesk.privacy.forms.exports import ExportRequestForm
 from civicdesk.privacy.models import AccessAction
@@ -52,8 +54,8 @@ def rosters(request):
 def _month_choices(user) -> list[tuple[str, str]]:
     this_month = selectors.first_of_month(timezone.localdate())
     taken = set(selectors.rosters_for(user).values_list("month", flat=True))
-    months = [selectors.add_months(this_month, n) for n in range(services.MONTHS_AHEAD + 1)]
-    return [(m.isoformat(), selectors.month_label(m)) for m in months if m not in taken]
+    months = [add_months(this_month, n) for n in range(services.MONTHS_AHEAD + 1)]
+    return [(m.isoformat(), era_month(m)) for m in months if m not in taken]
 
 
 @never_cache
@@ -62,7 +64,7 @@ def roster_new(request):
     _require(selectors.may_prepare_rosters(request.user))
     choices = _month_choices(request.user)
     # Next month is the one usually prepared (due by the 20th of this month).
-    upcoming = selectors.add_months(selectors.first_of_month(timezone.localdate()), 1)
+    upcoming = add_months(selectors.first_of_month(timezone.localdate()), 1)
     initial = {"month": upcoming.isoformat(), "copy_previous": True}
     form = RosterCreateForm(request.POST or None, months=choices, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -95,7 +97,7 @@ def _month_page(request, roster, *, entry_form=None, change_form=None, status=20
     today = timezone.localdate()
     context = {
         "roster": roster,
-        "month_label": selectors.month_label(roster.month),
+        "month_label": era_month(roster.month),
         "entries": selectors.roster_entries(roster),
         "changes": selectors.roster_changes(roster),
         "members_today": (
@@ -204,5 +206,5 @@ def roster_export(request, pk: int):
         response = start_export(request, form, services.EXPORTER, {"roster": roster.pk})
         if response is not None:
             return response
-    context = {"form": form, "roster": roster, "month_label": selectors.month_label(roster.month)}
+    context = {"form": form, "roster": roster, "month_label": era_month(roster.month)}
     return render(request, "accounts/roster/export.html", context)

@@ -18,7 +18,8 @@ from civicdesk.accounts.models import (
     User,
     roster_due_date,
 )
-from civicdesk.core.japanese import era_date, era_year
+from civicdesk.core.calendar import add_months
+from civicdesk.core.japanese import era_date, era_month
 
 VIEW_ROSTERS = "accounts.view_roster"
 PREPARE_ROSTERS = "accounts.change_roster"
@@ -28,11 +29,6 @@ EXPORT_PERMISSION = "privacy.add_exportrecord"
 
 def first_of_month(day: date) -> date:
     return day.replace(day=1)
-
-
-def add_months(month: date, count: int) -> date:
-    index = month.year * 12 + month.month - 1 + count
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def last_of_month(month: date) -> date:
@@ -154,7 +150,7 @@ def roster_warnings(user, today: date | None = None) -> list[RosterWarning]:
         warnings.append(
             RosterWarning(
                 "error",
-                f"今月（{month_label(month)}）の名簿が提出されていません。"
+                f"今月（{era_month(month)}）の名簿が提出されていません。"
                 "提出されるまで、オペレータ・訪問員・業務責任者はログインできません。",
             )
         )
@@ -166,17 +162,12 @@ def roster_warnings(user, today: date | None = None) -> list[RosterWarning]:
 
 def _upcoming_text(upcoming: date, today: date) -> str:
     due = roster_due_date(upcoming)
-    label = month_label(upcoming)
+    label = era_month(upcoming)
     if due is None:
         return f"翌月（{label}）の名簿は未提出です。4月分は委託契約の締結後、速やかに提出します。"
     if today > due:
         return f"翌月（{label}）の名簿が提出期限（{era_date(due)}）を過ぎても提出されていません。"
     return f"翌月（{label}）の名簿は未提出です。提出期限は{era_date(due)}です。"
-
-
-def month_label(month: date) -> str:
-    """令和7年6月: how screens and files name a roster's month."""
-    return f"{era_year(month)}{month.month}月"
 
 
 def candidates_for(roster: Roster) -> QuerySet[User]:

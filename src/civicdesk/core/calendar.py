@@ -214,6 +214,12 @@ def day_bounds(start: dt.date, end: dt.date | None = None) -> tuple[dt.datetime,
     )
 
 
+def add_months(first: dt.date, months: int) -> dt.date:
+    """The first day of the month ``months`` after (or before) ``first``'s month."""
+    index = first.year * 12 + first.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
 def _date_range(start: dt.date, end: dt.date) -> Iterable[dt.date]:
     for offset in range((end - start).days + 1):
         yield start + dt.timedelta(days=offset)

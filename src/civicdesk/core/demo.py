@@ -135,7 +135,7 @@ def create_demo_rosters(*, municipality: Municipality, today: date | None = None
 
     from civicdesk.accounts import roster as rosters
     from civicdesk.accounts.models import ROSTER_ROLES, Roster, RosterStatus
-    from civicdesk.accounts.selectors import add_months
+    from civicdesk.core.calendar import add_months
 
     today = today or timezone.localdate()
     supervisor = User.objects.get(username="supervisor")

@@ -92,6 +92,11 @@ def era_date(value: date, style: str = "long") -> str:
     raise ValueError(f"unknown style {style!r}: use 'long' or 'short'")
 
 
+def era_month(value: date) -> str:
+    """令和7年5月: a month in the era calendar (headings, report and roster months)."""
+    return f"{era_year(value)}{_as_date(value).month}月"
+
+
 def era_year(value: date) -> str:
     """令和7年: the era year of a date (for headings and 年分 labels)."""
     day = _as_date(value)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from civicdesk.core import calendar
+from civicdesk.core.calendar import add_months
 from civicdesk.core.models import Municipality
 from civicdesk.core.models.calendar import BusinessCalendar, Service
 
@@ -111,11 +112,6 @@ def _parse_month(value: str | None, today: dt.date, notices: list[str]) -> dt.da
     return current
 
 
-def _shift_month(first: dt.date, months: int) -> dt.date:
-    index = first.year * 12 + first.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
 def _month_link(service: str, first: dt.date) -> str | None:
     if not FIRST_YEAR <= first.year <= LAST_YEAR:
         return None
@@ -127,7 +123,7 @@ def calendar_month_context(request) -> dict:
     notices: list[str] = []
     service = _parse_service(request.GET.get("service"), notices)
     first = _parse_month(request.GET.get("month"), timezone.localdate(), notices)
-    last = _shift_month(first, 1) - dt.timedelta(days=1)
+    last = add_months(first, 1) - dt.timedelta(days=1)
     rows = []
     try:
         infos = calendar.days(
@@ -151,8 +147,8 @@ def calendar_month_context(request) -> dict:
         "month": first,
         "month_value": f"{first:%Y-%m}",
         "month_label": f"{first.year}年{first.month}月",
-        "previous_url": _month_link(service, _shift_month(first, -1)),
-        "next_url": _month_link(service, _shift_month(first, 1)),
+        "previous_url": _month_link(service, add_months(first, -1)),
+        "next_url": _month_link(service, add_months(first, 1)),
         "rows": rows,
         "open_count": sum(1 for row in rows if row["info"].open),
         "notices": notices,

@@ -31,7 +31,7 @@ from civicdesk.accounts.models import (
     User,
     roster_due_date,
 )
-from civicdesk.core.calendar import TOKYO, day_bounds
+from civicdesk.core.calendar import TOKYO, add_months, day_bounds
 from civicdesk.core.japanese import era_date, fiscal_year_label
 from civicdesk.core.models import Municipality
 from civicdesk.core.pdf import render_pdf
@@ -104,11 +104,7 @@ class HalfYear:
         )
 
     def months(self) -> list[dt.date]:
-        first = self.start
-        return [
-            dt.date(first.year + (first.month - 1 + i) // 12, (first.month - 1 + i) % 12 + 1, 1)
-            for i in range(6)
-        ]
+        return [add_months(self.start, i) for i in range(6)]
 
     def bounds(self) -> tuple[dt.datetime, dt.datetime]:
         return day_bounds(self.start, self.end)

@@ -17,7 +17,7 @@ import datetime as dt
 
 from django.db.models import Count, Q
 
-from civicdesk.core.calendar import TOKYO, day_bounds
+from civicdesk.core.calendar import TOKYO, add_months, day_bounds
 from civicdesk.core.choices import ContactChannel
 from civicdesk.core.japanese import era_date, era_year, fiscal_year_of
 from civicdesk.core.models import Municipality
@@ -58,11 +58,6 @@ def month_bounds(year: int, month: int) -> tuple[dt.date, dt.date]:
 
 def fiscal_year_bounds(fiscal_year: int) -> tuple[dt.date, dt.date]:
     return dt.date(fiscal_year, 4, 1), dt.date(fiscal_year + 1, 3, 31)
-
-
-def shift_month(first: dt.date, months: int) -> dt.date:
-    index = first.year * 12 + first.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def _period(kind: str, start: dt.date, end: dt.date, label: str) -> dict:
@@ -120,7 +115,7 @@ def monthly_report(
         return {**frozen, "municipality": municipality_data(municipality), "report": state}
     days = kpis.count_by_day(municipality.pk, start, end)
     figures = kpis.period_figures(municipality.pk, start, end, days=days)
-    previous = month_bounds(*_year_month(shift_month(start, -1)))
+    previous = month_bounds(*_year_month(add_months(start, -1)))
     last_year = month_bounds(year - 1, month)
     return {
         "period": _period(ReportKind.MONTHLY, start, end, f"{era_year(start)}{month}月"),
@@ -144,7 +139,7 @@ def annual_report(municipality: Municipality, fiscal_year: int) -> dict:
         month_end = month_bounds(first.year, first.month)[1]
         month = kpis.period_figures(municipality.pk, first, month_end)
         months.append({"month": first.strftime("%Y-%m"), **month})
-        first = shift_month(first, 1)
+        first = add_months(first, 1)
     return {
         "period": _period(
             ReportKind.ANNUAL, start, end, f"{era_year(start).removesuffix('年')}年度"
@@ -296,7 +291,7 @@ def awaiting_finalisation(municipality: Municipality, today: dt.date) -> list[di
         for day in (today - dt.timedelta(days=back) for back in range(1, AWAITING_DAYS + 1))
         if contacts.filter(day=day).exists()
     }
-    last_month = shift_month(today.replace(day=1), -1)
+    last_month = add_months(today.replace(day=1), -1)
     if contacts.filter(day__range=month_bounds(last_month.year, last_month.month)).exists():
         owed.add((ReportKind.MONTHLY, last_month))
     keys = Q(status=ReportStatus.DRAFT)

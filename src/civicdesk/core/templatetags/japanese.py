@@ -56,7 +56,7 @@ def wareki(value):
 @_lenient
 def wareki_month(value):
     """令和7年5月."""
-    return f"{japanese.era_year(value)}{value.month}月"
+    return japanese.era_month(value)
 
 
 @register.filter(expects_localtime=True)

@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from django.http import Http404
 from django.utils import timezone
 
-from civicdesk.core.calendar import TOKYO
+from civicdesk.core.calendar import TOKYO, add_months
 from civicdesk.core.japanese import era_date, era_year, fiscal_year_label, fiscal_year_of
 from civicdesk.reports.choices import EDITABLE_KINDS, ReportKind
-from civicdesk.reports.selectors import shift_month
 
 FIRST_YEAR, LAST_YEAR = 2000, 2099
 PATTERNS = {
@@ -72,7 +71,7 @@ class Period:
             return Period(self.kind, self.start + dt.timedelta(days=steps))
         if self.kind == ReportKind.ANNUAL:
             return Period(self.kind, self.start.replace(year=self.start.year + steps))
-        return Period(self.kind, shift_month(self.start, steps))
+        return Period(self.kind, add_months(self.start, steps))
 
 
 def parse(kind: str, text: str) -> Period:

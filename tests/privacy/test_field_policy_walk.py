@@ -42,8 +42,8 @@ from tests.test_access_matrix import (
     TABLE,
     Sentinel,
     World,
+    appears_in,
     build_world,
-    without_csrf_tokens,
 )
 
 pytestmark = pytest.mark.django_db
@@ -136,7 +136,7 @@ class Finder:
         return ("date" if isinstance(value, dt.date) else "number", value)
 
     def in_text(self, text: str) -> set[Sentinel]:
-        return {sentinel for rendering, sentinel in self.texts if rendering in text}
+        return {sentinel for rendering, sentinel in self.texts if appears_in(rendering, text)}
 
     def in_value(self, value) -> list[Sentinel]:
         if isinstance(value, bool | dt.datetime):
@@ -184,7 +184,7 @@ def answer_text(response) -> str:
         )
     for encoding in ("utf-8", "cp932"):
         try:
-            return without_csrf_tokens(body.decode(encoding))
+            return body.decode(encoding)
         except UnicodeDecodeError:
             continue
     return body.decode("utf-8", errors="replace")
@@ -341,25 +341,29 @@ def test_the_walker_catches_a_planted_leak_in_a_context_and_in_an_answer(world):
     assert not leaks(world, operator, found_in_answer(world, HttpResponse(name.value), []))
 
 
-def test_a_csrf_token_that_spells_an_amount_is_not_a_leak(client, world):
-    """The page's CSRF token is random per answer; one spelled a late charge in CI. The walker
-    reads the real page without its tokens, and still finds the amount printed in the page."""
+def test_an_amount_inside_a_csrf_token_or_a_hash_is_not_a_leak(client, world):
+    """Random runs of letters and digits (the page's CSRF token, a file's SHA-256) spell a
+    sentinel amount now and then: one token did in CI. The walker does not report an amount
+    inside such a run, and still reports it printed in the real page, in a cell, a CSV field,
+    after ¥ or before 円."""
     from django.http import HttpResponse
 
     operator = world.users["operator"]
     sign_in(client, operator)
     page = client.get(reverse("core:home")).content.decode()
-    tokens = re.findall(r'csrfmiddlewaretoken" value="([A-Za-z0-9]+)"', page)
-    tokens += re.findall(r'"X-CSRFToken": "([A-Za-z0-9]+)"', page)
-    assert len(tokens) == 2, "the base page carries the token in the form and for htmx"
+    tokens = set(re.findall(r'csrfmiddlewaretoken" value="([A-Za-z0-9]+)"', page))
+    assert tokens, "the base page carries a CSRF token"
     late_charge = next(s for s in world.sentinels if s.field == "late_charge")
+    amount = str(late_charge.value)
     planted = page
     for token in tokens:
-        spelled = token[:10] + str(late_charge.value) + token[10:]
-        planted = planted.replace(token, spelled)
+        planted = planted.replace(token, token[:10] + amount + token[10:])
+    planted += f"<code>e3b0c4{amount}9afbf4c8996fb92427ae41e4649b934ca495991b7852b855</code>"
+    assert amount in planted
     assert not found_in_answer(world, HttpResponse(planted), [])
-    printed = HttpResponse(planted + f"<td>{late_charge.value}</td>")
-    assert leaks(world, operator, found_in_answer(world, printed, []))
+    for printed in (f"<td>{amount}</td>", f"x,{amount},y", f"¥{amount}", f"延滞金{amount}円"):
+        answer = HttpResponse(planted + printed)
+        assert leaks(world, operator, found_in_answer(world, answer, [])), printed
 
 
 def test_the_walker_reports_a_real_page_that_shows_more_than_the_policy(client, world, monkeypatch):

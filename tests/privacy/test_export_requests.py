@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import json
 import re
 
 import pytest
 import pyzipper
 from django.core import serializers
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -357,6 +359,31 @@ def test_an_unused_link_expires_after_30_minutes_and_the_file_is_erased(
     record = ExportRecord.objects.get()
     assert record.return_method == ReturnMethod.ERASED and record.returned_by is None
     assert record.return_note == flow.SYSTEM_ERASED_NOTE
+
+
+def test_the_discard_command_erases_an_expired_file_without_anyone_visiting(settings, supervisor):
+    """The cron line of operations.md: nobody opens an export page after the link expired."""
+    expired = flow.make_export(acting_user=supervisor, export_request=ask(supervisor))
+    waiting = flow.make_export(acting_user=supervisor, export_request=ask(supervisor))
+    ExportRequest.objects.filter(pk=expired.request.pk).update(
+        download_expires_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+    assert len(files_under(settings)) == 2
+    out = io.StringIO()
+    call_command("discard-downloads", stdout=out)
+    assert json.loads(out.getvalue()) == {"discarded": 1}
+    assert len(files_under(settings)) == 1
+    statuses = dict(ExportRequest.objects.values_list("pk", "status"))
+    assert statuses == {
+        expired.request.pk: ExportRequestStatus.EXPIRED,
+        waiting.request.pk: ExportRequestStatus.EXPORTED,
+    }
+    assert ExportRecord.objects.get(pk=expired.request.record_id).return_method == (
+        ReturnMethod.ERASED
+    )
+    again = io.StringIO()
+    call_command("discard-downloads", stdout=again)
+    assert json.loads(again.getvalue()) == {"discarded": 0}
 
 
 def test_a_link_still_inside_its_30_minutes_works(client, supervisor):

@@ -143,7 +143,9 @@ def _import(municipality, media: Path, people, name: str) -> ImportRun:
 
 def _sms(municipality, campaign, people):
     template = SmsTemplateFactory(municipality=municipality, revenue_type="nhi")
-    batch = SmsBatchFactory(municipality=municipality, campaign=campaign, template=template)
+    batch = SmsBatchFactory(
+        municipality=municipality, campaign=campaign, template=template, status="done"
+    )
     for person in people:
         phone = person.phones.get()
         message = SmsMessageFactory(batch=batch, obligor=person, phone=phone, number=phone.number)
@@ -378,6 +380,34 @@ def test_a_purge_waits_for_a_running_import(world, supervisor, other_staff):
     with pytest.raises(purge.PurgeError, match="取込みが待機中または実行中"):
         purge.execute_purge(acting_user=supervisor, plan=plan)
     ImportRun.objects.filter(file_name="koto.csv").update(status="done")
+    purge.execute_purge(acting_user=supervisor, plan=plan)
+    assert not Obligor.objects.filter(resident_no=SATO[0]).exists()
+
+
+@pytest.mark.parametrize(
+    ("model", "busy", "finished", "reason"),
+    [
+        (LetterBatch, "pending", "done", "催告書の作成が待機中または実行中"),
+        (LetterBatch, "running", "failed", "催告書の作成が待機中または実行中"),
+        (SmsBatch, "queued", "done", "SMSの一括送信が送信待ち・送信中・待機中"),
+        (SmsBatch, "sending", "cancelled", "SMSの一括送信が送信待ち・送信中・待機中"),
+        (SmsBatch, "waiting", "done", "SMSの一括送信が送信待ち・送信中・待機中"),
+    ],
+)
+def test_a_purge_waits_for_letters_being_made_and_texts_being_sent(
+    world, supervisor, other_staff, model, busy, finished, reason
+):
+    """The worker would write a letter PDF, or text a purged number, after the purge."""
+    plan = _approved(supervisor, other_staff)
+    batch = model.objects.filter(municipality=world["sato"].municipality).first()
+    model.objects.filter(pk=batch.pk).update(status=busy)
+    assert reason in purge.execution_refusal(plan)
+    with pytest.raises(purge.PurgeError, match=reason):
+        purge.execute_purge(acting_user=supervisor, plan=plan)
+    assert Obligor.objects.filter(resident_no=SATO[0]).exists()
+    # Another municipality's work does not hold this one back.
+    model.objects.filter(pk=batch.pk).update(status=finished)
+    assert model.objects.filter(municipality=world["other"]).update(status=busy) == 1
     purge.execute_purge(acting_user=supervisor, plan=plan)
     assert not Obligor.objects.filter(resident_no=SATO[0]).exists()
 

@@ -12,6 +12,7 @@ from civicdesk.privacy.models.registers import (
     ExportRequestStatus,
     HandOverRecord,
 )
+from civicdesk.privacy.selectors import may
 
 EXPORT_PERMISSION = "privacy.add_exportrecord"
 VIEW_ALL_PERMISSION = "privacy.view_exportrequest"
@@ -21,20 +22,16 @@ VIEW_HAND_OVERS_PERMISSION = "privacy.view_handoverrecord"
 CONFIRM_RECEIPT_PERMISSION = "privacy.change_handoverrecord"
 
 
-def _active(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_active)
-
-
 def may_export(user) -> bool:
-    return _active(user) and user.has_perm(EXPORT_PERMISSION)
+    return may(user, EXPORT_PERMISSION)
 
 
 def may_see_exports(user) -> bool:
-    return may_export(user) or (_active(user) and user.has_perm(VIEW_ALL_PERMISSION))
+    return may_export(user) or (may(user, VIEW_ALL_PERMISSION))
 
 
 def may_decide(user) -> bool:
-    return _active(user) and user.has_perm(DECIDE_PERMISSION)
+    return may(user, DECIDE_PERMISSION)
 
 
 def same_municipality(user, other) -> bool:
@@ -46,25 +43,21 @@ def _staff_for(user, record: ExportRecord) -> bool:
 
 
 def may_confirm_return(user, record: ExportRecord) -> bool:
-    return _active(user) and (
-        (record.exported_by_id == user.pk and may_export(user)) or _staff_for(user, record)
-    )
+    return (record.exported_by_id == user.pk and may_export(user)) or _staff_for(user, record)
 
 
 def may_hand_over(user, record: ExportRecord) -> bool:
-    return (
-        _active(user)
-        and user.has_perm(HAND_OVER_PERMISSION)
-        and (record.exported_by_id == user.pk or _staff_for(user, record))
+    return may(user, HAND_OVER_PERMISSION) and (
+        record.exported_by_id == user.pk or _staff_for(user, record)
     )
 
 
 def may_see_hand_overs(user) -> bool:
-    return _active(user) and user.has_perm(VIEW_HAND_OVERS_PERMISSION)
+    return may(user, VIEW_HAND_OVERS_PERMISSION)
 
 
 def may_confirm_receipt(user) -> bool:
-    return _active(user) and user.has_perm(CONFIRM_RECEIPT_PERMISSION)
+    return may(user, CONFIRM_RECEIPT_PERMISSION)
 
 
 def _municipality_id(user) -> int | None:
@@ -75,7 +68,7 @@ def requests_for(user) -> QuerySet[ExportRequest]:
     """Everything of the user's municipality for those who oversee exports (staff, inspectors,
     admins); else one's own."""
     shown = ExportRequest.objects.select_related("requested_by", "approved_by", "record")
-    if _active(user) and user.has_perm(VIEW_ALL_PERMISSION):
+    if may(user, VIEW_ALL_PERMISSION):
         return shown.filter(requested_by__municipality_id=_municipality_id(user))
     if may_export(user):
         return shown.filter(requested_by=user)
@@ -99,7 +92,7 @@ def returns_outstanding(user) -> QuerySet[ExportRecord]:
     records = ExportRecord.objects.filter(
         request__isnull=False, returned_at__isnull=True
     ).select_related("exported_by", "request")
-    if _active(user) and user.has_perm(VIEW_ALL_PERMISSION):
+    if may(user, VIEW_ALL_PERMISSION):
         records = records.filter(exported_by__municipality_id=_municipality_id(user))
     else:
         records = records.filter(exported_by=user) if may_export(user) else records.none()

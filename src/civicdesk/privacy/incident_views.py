@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from civicdesk.accounts.services import client_ip
 from civicdesk.core.models import Municipality
-from civicdesk.privacy import incidents, status_report
+from civicdesk.privacy import incident_selectors, incidents, status_report, status_report_selectors
 from civicdesk.privacy.forms.incidents import CloseForm, HalfYearForm, IncidentForm
 from civicdesk.privacy.models import IncidentStatus
 
@@ -31,7 +31,7 @@ def _require(allowed: bool) -> None:
 
 
 def _incident(request, pk: int):
-    return get_object_or_404(incidents.incidents_for(request.user), pk=pk)
+    return get_object_or_404(incident_selectors.incidents_for(request.user), pk=pk)
 
 
 def _pdf(content: bytes, name: str) -> HttpResponse:
@@ -46,9 +46,9 @@ def _pdf(content: bytes, name: str) -> HttpResponse:
 @never_cache
 @require_GET
 def incident_list(request):
-    _require(incidents.may_read(request.user))
+    _require(incident_selectors.may_read(request.user))
     status = request.GET.get("status", "")
-    shown = incidents.incidents_for(request.user)
+    shown = incident_selectors.incidents_for(request.user)
     if status in IncidentStatus.values:
         shown = shown.filter(status=status)
     else:
@@ -57,7 +57,7 @@ def incident_list(request):
         "incidents": shown,
         "statuses": IncidentStatus.choices,
         "selected_status": status,
-        "may_record": incidents.may_record(request.user),
+        "may_record": incident_selectors.may_record(request.user),
     }
     return render(request, "privacy/incidents/list.html", context)
 
@@ -65,7 +65,7 @@ def incident_list(request):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def incident_new(request):
-    _require(incidents.may_record(request.user))
+    _require(incident_selectors.may_record(request.user))
     form = IncidentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -83,7 +83,7 @@ def incident_new(request):
 @never_cache
 @require_GET
 def incident_detail(request, pk: int):
-    _require(incidents.may_read(request.user))
+    _require(incident_selectors.may_read(request.user))
     return _detail(request, _incident(request, pk), CloseForm())
 
 
@@ -91,9 +91,9 @@ def _detail(request, incident, close_form):
     open_ = incident.status != IncidentStatus.CLOSED
     context = {
         "incident": incident,
-        "may_change": open_ and incidents.may_change(request.user),
+        "may_change": open_ and incident_selectors.may_change(request.user),
         "may_close": incident.status == IncidentStatus.REPORTED
-        and incidents.may_close(request.user),
+        and incident_selectors.may_close(request.user),
         "close_form": close_form,
     }
     return render(request, "privacy/incidents/detail.html", context)
@@ -102,7 +102,7 @@ def _detail(request, incident, close_form):
 @never_cache
 @require_http_methods(["GET", "POST"])
 def incident_edit(request, pk: int):
-    _require(incidents.may_change(request.user))
+    _require(incident_selectors.may_change(request.user))
     incident = _incident(request, pk)
     if request.method == "GET":
         form = IncidentForm.for_incident(incident)
@@ -126,7 +126,7 @@ def incident_edit(request, pk: int):
 
 @require_POST
 def incident_report(request, pk: int):
-    _require(incidents.may_change(request.user))
+    _require(incident_selectors.may_change(request.user))
     incident = _incident(request, pk)
     try:
         incident = incidents.report_incident(
@@ -144,7 +144,7 @@ def incident_report(request, pk: int):
 
 @require_POST
 def incident_close(request, pk: int):
-    _require(incidents.may_close(request.user))
+    _require(incident_selectors.may_close(request.user))
     incident = _incident(request, pk)
     form = CloseForm(request.POST)
     if form.is_valid():
@@ -166,7 +166,7 @@ def incident_close(request, pk: int):
 @never_cache
 @require_GET
 def incident_pdf(request, pk: int):
-    _require(incidents.may_read(request.user))
+    _require(incident_selectors.may_read(request.user))
     incident = _incident(request, pk)
     if not incident.report_number:
         raise Http404("まだ報告していない事故です。")
@@ -183,7 +183,7 @@ def incident_pdf(request, pk: int):
 @require_GET
 def status_reports(request):
     """The half-year's figures as they stand now, and the reports made of it."""
-    _require(status_report.may_read(request.user))
+    _require(status_report_selectors.may_read(request.user))
     today = timezone.localdate()
     choices = status_report.choices(today)
     form = HalfYearForm(request.GET or None, choices=choices)
@@ -199,8 +199,10 @@ def status_reports(request):
         "form": form,
         "half_year": half_year,
         "ended": status_report.has_ended(half_year, today),
-        "may_make": status_report.may_make(request.user),
-        "reports": status_report.reports_for(request.user).filter(period_start=half_year.start),
+        "may_make": status_report_selectors.may_make(request.user),
+        "reports": status_report_selectors.reports_for(request.user).filter(
+            period_start=half_year.start
+        ),
         **status_report.print_context(snapshot, generated_at=None, generated_by="", version=None),
     }
     return render(request, "privacy/incidents/status_reports.html", context)
@@ -208,7 +210,7 @@ def status_reports(request):
 
 @require_POST
 def status_report_make(request, period: str):
-    _require(status_report.may_make(request.user))
+    _require(status_report_selectors.may_make(request.user))
     try:
         half_year = status_report.HalfYear.parse(period)
     except ValueError:
@@ -229,8 +231,8 @@ def status_report_make(request, period: str):
 @never_cache
 @require_GET
 def status_report_pdf(request, pk: int):
-    _require(status_report.may_read(request.user))
-    report = get_object_or_404(status_report.reports_for(request.user), pk=pk)
+    _require(status_report_selectors.may_read(request.user))
+    report = get_object_or_404(status_report_selectors.reports_for(request.user), pk=pk)
     pdf = status_report.print_report(
         acting_user=request.user, report=report, ip_address=client_ip(request)
     )

@@ -6,7 +6,7 @@ clause asks for; a later report (続報) adds cause and measures. Staff close an
 reported: the municipality decides that nothing more is needed (DESIGN rule 6). Inspectors read.
 
 The records say what kind of data and how many, never whose: the forms ask for no names.
-Reads (who may, which incidents) are here too, beside the rules they share.
+Who may do what, and which incidents a user sees, are in ``incident_selectors``.
 """
 
 from __future__ import annotations
@@ -22,54 +22,16 @@ from civicdesk.core.calendar import TOKYO
 from civicdesk.core.japanese import era_date
 from civicdesk.core.models import Municipality
 from civicdesk.core.pdf import render_pdf
+from civicdesk.privacy.incident_selectors import may_change, may_close, may_read, may_record
 from civicdesk.privacy.models import AccessAction, Incident, IncidentStatus
 from civicdesk.privacy.services import record_access
 
-READ_PERMISSION = "privacy.view_incident"
-RECORD_PERMISSION = "privacy.add_incident"
-CHANGE_PERMISSION = "privacy.change_incident"
-CLOSE_PERMISSION = "privacy.close_incident"
 TEMPLATE = "print/privacy_incident_report.html"
 # Written by people, checked here (the forms show these errors next to their fields).
 TEXT_FIELDS = ("place", "content", "circumstances", "cause", "measures", "prevention")
 REQUIRED_FIELDS = ("place", "content", "circumstances")
 EDITABLE_FIELDS = ("occurred_at", "discovered_at", "affected_count", *TEXT_FIELDS)
 PLACE_MAX_LENGTH = Incident._meta.get_field("place").max_length
-
-
-# --- Who may, and which incidents ---------------------------------------------------------------
-
-
-def _may(user, permission: str) -> bool:
-    return bool(
-        getattr(user, "is_authenticated", False) and user.is_active and user.has_perm(permission)
-    )
-
-
-def may_read(user) -> bool:
-    return _may(user, READ_PERMISSION)
-
-
-def may_record(user) -> bool:
-    return _may(user, RECORD_PERMISSION)
-
-
-def may_change(user) -> bool:
-    return _may(user, CHANGE_PERMISSION)
-
-
-def may_close(user) -> bool:
-    return _may(user, CLOSE_PERMISSION)
-
-
-def incidents_for(user):
-    """The incidents of the user's municipality, if the user may read them."""
-    if not may_read(user):
-        return Incident.objects.none()
-    municipality = Municipality.objects.for_user(user)
-    return Incident.objects.filter(municipality=municipality).select_related(
-        "recorded_by", "reported_by", "closed_by"
-    )
 
 
 def _require(allowed: bool, message: str) -> None:

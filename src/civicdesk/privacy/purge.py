@@ -39,6 +39,7 @@ from civicdesk.privacy.models import (
     PurgeScope,
     PurgeStatus,
 )
+from civicdesk.privacy.selectors import may
 from civicdesk.privacy.services import record_access
 
 DEFAULT_MEDIA = "CivicDesk サーバのデータベース及びファイル領域（取込みファイル・作成文書）"
@@ -236,21 +237,17 @@ def _file_count(path: Path) -> int:
 
 
 def may_draft(user) -> bool:
-    return _active(user) and user.has_perm("privacy.add_purgeplan")
+    return may(user, "privacy.add_purgeplan")
 
 
 def may_approve(user, plan: PurgePlan | None = None) -> bool:
-    if not (_active(user) and user.has_perm("privacy.approve_purgeplan")):
+    if not (may(user, "privacy.approve_purgeplan")):
         return False
     return plan is None or plan.drafted_by_id != user.pk
 
 
 def may_execute(user) -> bool:
-    return _active(user) and user.has_perm("privacy.execute_purgeplan")
-
-
-def _active(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_active)
+    return may(user, "privacy.execute_purgeplan")
 
 
 def today() -> dt.date:
@@ -345,17 +342,31 @@ def execution_refusal(plan: PurgePlan, on: dt.date | None = None) -> str:
         return f"この消去計画は実行済みです（{plan.executed_at:%Y-%m-%d %H:%M}）。"
     if (on or today()) < plan.planned_on:
         return f"処理予定日（{plan.planned_on:%Y-%m-%d}）より前には実行できません。"
-    if _import_in_progress(plan):
-        # Its rows would arrive after the purge, and its file is one the purge removes.
-        return "取込みが待機中または実行中です。取込みが終わってから実行してください。"
-    return ""
+    return _work_in_progress(plan)
 
 
-def _import_in_progress(plan: PurgePlan) -> bool:
+def _work_in_progress(plan: PurgePlan) -> str:
+    """Background work the worker would finish after the purge: an import's rows would arrive,
+    a letter batch would write its PDF, an SMS batch would text purged numbers."""
+    from civicdesk.dunning.choices import LetterBatchStatus
+    from civicdesk.dunning.models import LetterBatch
     from civicdesk.receivables.models import ImportRun, ImportStatus
+    from civicdesk.sms.choices import SmsBatchStatus
+    from civicdesk.sms.models import SmsBatch
 
-    busy = (ImportStatus.PENDING, ImportStatus.RUNNING)
-    return ImportRun.objects.filter(municipality=plan.municipality, status__in=busy).exists()
+    mine = {"municipality": plan.municipality}
+    imports = (ImportStatus.PENDING, ImportStatus.RUNNING)
+    if ImportRun.objects.filter(**mine, status__in=imports).exists():
+        return "取込みが待機中または実行中です。取込みが終わってから実行してください。"
+    letters = (LetterBatchStatus.PENDING, LetterBatchStatus.RUNNING)
+    if LetterBatch.objects.filter(**mine, status__in=letters).exists():
+        return "催告書の作成が待機中または実行中です。作成が終わってから実行してください。"
+    sending = (SmsBatchStatus.QUEUED, SmsBatchStatus.SENDING, SmsBatchStatus.WAITING)
+    if SmsBatch.objects.filter(**mine, status__in=sending).exists():
+        return (
+            "SMSの一括送信が送信待ち・送信中・待機中です。完了するか中止してから実行してください。"
+        )
+    return ""
 
 
 def execute_purge(*, acting_user, plan: PurgePlan, system_name: str = "") -> PurgePlan:

@@ -5,16 +5,13 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from civicdesk.privacy.models import PurgePlan, PurgeVerification
+from civicdesk.privacy.selectors import may
 
 VIEW_PERMISSION = "privacy.view_purgeplan"
 
 
 def may_view_plans(user) -> bool:
-    return bool(
-        getattr(user, "is_authenticated", False)
-        and user.is_active
-        and user.has_perm(VIEW_PERMISSION)
-    )
+    return may(user, VIEW_PERMISSION)
 
 
 def plans_for(user) -> QuerySet[PurgePlan]:

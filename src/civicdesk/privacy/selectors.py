@@ -13,12 +13,15 @@ def access_log_for(user):
     return AccessLogEntry.objects.select_related("actor").order_by("-seq")
 
 
-def may_review_alerts(user) -> bool:
+def may(user, permission: str) -> bool:
+    """A signed-in, active user with the permission: every privacy page's first question."""
     return bool(
-        getattr(user, "is_authenticated", False)
-        and user.is_active
-        and user.has_perm(REVIEW_PERMISSION)
+        getattr(user, "is_authenticated", False) and user.is_active and user.has_perm(permission)
     )
+
+
+def may_review_alerts(user) -> bool:
+    return may(user, REVIEW_PERMISSION)
 
 
 def alerts_for(user) -> QuerySet[AccessAlert]:

@@ -8,6 +8,7 @@ generated report keeps as its snapshot, so that a re-print shows what was report
 Registers without a municipality (exports, hand-overs, the access log, alerts) count for the
 municipality of the person in the row; rows without one (commands, failed sign-ins of unknown
 names) count for the installation's default municipality, as in the access-log analysis.
+Who may read or make reports, and which a user sees, are in ``status_report_selectors``.
 """
 
 from __future__ import annotations
@@ -48,9 +49,8 @@ from civicdesk.privacy.models import (
     PrivacyStatusReport,
 )
 from civicdesk.privacy.services import record_access
+from civicdesk.privacy.status_report_selectors import may_make, may_read
 
-READ_PERMISSION = "privacy.view_privacystatusreport"
-MAKE_PERMISSION = "privacy.add_privacystatusreport"
 TEMPLATE = "print/privacy_status_report.html"
 _PERIOD = re.compile(r"(\d{4})-([12])")
 
@@ -125,30 +125,6 @@ def choices(today: dt.date, count: int = 6) -> list[HalfYear]:
 
 def has_ended(half_year: HalfYear, today: dt.date) -> bool:
     return half_year.end < today
-
-
-# --- Who may ------------------------------------------------------------------------------------
-
-
-def _active(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False) and user.is_active)
-
-
-def may_read(user) -> bool:
-    return _active(user) and user.has_perm(READ_PERMISSION)
-
-
-def may_make(user) -> bool:
-    return _active(user) and user.has_perm(MAKE_PERMISSION)
-
-
-def reports_for(user):
-    if not may_read(user):
-        return PrivacyStatusReport.objects.none()
-    municipality = Municipality.objects.for_user(user)
-    return PrivacyStatusReport.objects.filter(municipality=municipality).select_related(
-        "generated_by"
-    )
 
 
 # --- The figures --------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ def may_export(user) -> bool:
 
 
 def may_see_exports(user) -> bool:
-    return may_export(user) or (may(user, VIEW_ALL_PERMISSION))
+    return may_export(user) or may(user, VIEW_ALL_PERMISSION)
 
 
 def may_decide(user) -> bool:

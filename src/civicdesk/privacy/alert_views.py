@@ -1,6 +1,5 @@
 """The inspectors' inbox of access-log alerts (issue 8 §6): a list and a review page."""
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -9,18 +8,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from civicdesk.privacy import analysis, selectors
+from civicdesk.privacy.forms.alerts import ReviewForm
 from civicdesk.privacy.models import AlertKind, AlertStatus
 
 ALL = "all"
-
-
-class ReviewForm(forms.Form):
-    note = forms.CharField(
-        label="確認内容",
-        max_length=analysis.NOTE_MAX_LENGTH,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="本人への確認結果、業務上の理由など。個人情報は書かないでください。",
-    )
 
 
 def _require_reviewer(user) -> None:

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 import time_machine
 from django.contrib.auth import SESSION_KEY
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from civicdesk.accounts.models import Roster, RosterChangeKind, RosterEntry
@@ -76,7 +77,7 @@ def test_refusals_for_the_roster_do_not_lock_the_account(client, municipality, s
     # Now put on the roster: the password works at once (no lock-out was counted).
     roster = Roster.objects.create(
         municipality=municipality,
-        month=dt.date.today().replace(day=1),
+        month=timezone.localdate().replace(day=1),
         status="submitted",
     )
     RosterEntry.objects.create(roster=roster, user=person)

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from civicdesk.dunning.choices import CampaignStatus
 from civicdesk.dunning.models import Campaign, WorkItem
@@ -134,7 +135,7 @@ def test_the_form_preview_shows_the_counts_and_saves_nothing(client, supervisor,
 
     assert response.status_code == 200
     preview = response.context["preview"]
-    expected = expected_selection(persons, types=TYPES, today=dt.date.today())
+    expected = expected_selection(persons, types=TYPES, today=timezone.localdate())
     assert preview.obligors == len(expected)
     assert preview.no_phone == sum(not usable_phone(persons[k]) for k in expected)
     page = response.content.decode()

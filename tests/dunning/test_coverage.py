@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
 
 from civicdesk.dunning import coverage
 from civicdesk.dunning.models import Contact, ContactAccount
@@ -104,7 +105,7 @@ def test_the_after_test_check_finds_a_contact_whose_columns_went_stale(municipal
         Contact.objects.filter(pk=contact.pk).update(coverage=contact.coverage, promised=True)
     ContactAccount.objects.filter(contact=contact).update(reached_on=None)
     assert coverage.mismatched_contacts() == [contact.pk]
-    ContactAccount.objects.filter(contact=contact).update(reached_on=contact.at.date())
+    ContactAccount.objects.filter(contact=contact).update(reached_on=timezone.localdate(contact.at))
     assert coverage.mismatched_contacts() == []
 
 

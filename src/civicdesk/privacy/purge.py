@@ -241,7 +241,7 @@ def may_draft(user) -> bool:
 
 
 def may_approve(user, plan: PurgePlan | None = None) -> bool:
-    if not (may(user, "privacy.approve_purgeplan")):
+    if not may(user, "privacy.approve_purgeplan"):
         return False
     return plan is None or plan.drafted_by_id != user.pk
 

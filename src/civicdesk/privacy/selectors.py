@@ -8,7 +8,7 @@ REVIEW_PERMISSION = "privacy.view_accesslogentry"
 
 def access_log_for(user):
     """The access log as the user may read it: everything for inspectors and admins."""
-    if not user.has_perm(REVIEW_PERMISSION):
+    if not may(user, REVIEW_PERMISSION):
         return AccessLogEntry.objects.none()
     return AccessLogEntry.objects.select_related("actor").order_by("-seq")
 

@@ -4,9 +4,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from civicdesk.audit.models import AccessAction
+from civicdesk.audit.services import record_access
 from civicdesk.core.services import setup_demo_calendars
-from civicdesk.privacy.models import AccessAction
-from civicdesk.privacy.services import record_access
 from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db

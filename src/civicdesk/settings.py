@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "rest_framework",
     "drf_spectacular",
+    "civicdesk.audit",
     "civicdesk.core",
     "civicdesk.accounts",
     "civicdesk.privacy",

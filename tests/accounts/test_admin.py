@@ -3,7 +3,7 @@
 import pytest
 
 from civicdesk.accounts.models import Team, User
-from civicdesk.privacy.models import AccessLogEntry
+from civicdesk.audit.models import AccessLogEntry
 from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from civicdesk.accounts.services import PENDING_KEY
-from civicdesk.privacy.models import AccessLogEntry
+from civicdesk.audit.models import AccessLogEntry
 from tests.conftest import PASSWORD, current_token, sign_in
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from civicdesk.accounts.models import Roster, RosterChangeKind, RosterStatus
-from civicdesk.privacy.models import AccessLogEntry, ExportRecord
+from civicdesk.audit.models import AccessLogEntry
+from civicdesk.privacy.models import ExportRecord
 from tests.accounts.roster_helpers import change, roster, tokyo
 from tests.conftest import sign_in
 from tests.factories import MunicipalityFactory, UserFactory

@@ -75,9 +75,9 @@ def setup_django(tmp: Path) -> None:
 
 def bench_access_log() -> dict:
     from civicdesk.accounts.models import User
-    from civicdesk.privacy.chain import verify_chain
-    from civicdesk.privacy.models import AccessAction, AccessLogEntry
-    from civicdesk.privacy.services import record_access
+    from civicdesk.audit.chain import verify_chain
+    from civicdesk.audit.models import AccessAction, AccessLogEntry
+    from civicdesk.audit.services import record_access
 
     user = User.objects.create_user(username="bench", password="x" * 16, role="operator")
     before = AccessLogEntry.objects.count()  # earlier benches may have logged their set-up

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.test import RequestFactory
 
+from civicdesk.audit.models import AccessLogEntry
 from civicdesk.core import selectors
 from civicdesk.core.models.calendar import BusinessCalendar, DesignatedDay
 from civicdesk.core.services import add_designated_day, setup_demo_calendars
-from civicdesk.privacy.models import AccessLogEntry
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 

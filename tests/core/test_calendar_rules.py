@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from civicdesk.audit.models import AccessLogEntry
 from civicdesk.core import calendar
 from civicdesk.core.calendar import DayInfo, Service
 from civicdesk.core.models import Municipality
@@ -20,7 +21,6 @@ from civicdesk.core.models.calendar import (
     WeeklyHours,
 )
 from civicdesk.core.services import add_closure, add_designated_day, setup_demo_calendars
-from civicdesk.privacy.models import AccessLogEntry
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 T = dt.time.fromisoformat

@@ -11,10 +11,11 @@ from django.core.management.base import CommandError
 from django_otp.oath import totp
 
 from civicdesk.accounts.models import Role, User
+from civicdesk.audit.models import AccessLogEntry
 from civicdesk.core import demo
 from civicdesk.core.calendar import Service, is_open
 from civicdesk.core.models import Municipality
-from civicdesk.privacy.models import AccessLogEntry, HandOverRecord
+from civicdesk.privacy.models import HandOverRecord
 from civicdesk.receivables import demo_data
 from civicdesk.receivables.models import Account, ImportRun, Installment
 from civicdesk.registry.models import Household, HouseholdMember, Obligor, Phone

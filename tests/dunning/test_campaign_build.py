@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from civicdesk.audit.models import AccessLogEntry
 from civicdesk.dunning.choices import (
     CampaignChannel,
     CampaignKind,
@@ -20,7 +21,6 @@ from civicdesk.dunning.models import Campaign, WorkItem
 from civicdesk.dunning.selectors.campaigns import campaign_summary, campaigns_for
 from civicdesk.dunning.services import campaign_items
 from civicdesk.dunning.services import campaigns as services
-from civicdesk.privacy.models import AccessLogEntry
 from civicdesk.receivables.models import Installment
 from tests.dunning.test_campaign_data import (  # noqa: F401  (fixtures)
     STARTS_ON,

@@ -9,10 +9,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from civicdesk.audit.models import AccessLogEntry
 from civicdesk.dunning.choices import CampaignStatus
 from civicdesk.dunning.models import Campaign, WorkItem
 from civicdesk.dunning.services import campaigns as services
-from civicdesk.privacy.models import AccessLogEntry
 from tests.conftest import sign_in
 from tests.dunning.test_campaign_data import (  # noqa: F401  (fixtures)
     expected_selection,

@@ -12,10 +12,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 
+from civicdesk.audit.models import AccessLogEntry
 from civicdesk.dunning.choices import ContactChannel, ContactOutcome, ContactParty, WorkItemStatus
 from civicdesk.dunning.models import Contact, InboundCall, WorkItem
 from civicdesk.dunning.selectors.cases import case_view
-from civicdesk.privacy.models import AccessLogEntry
 from civicdesk.registry.models import Obligor
 from tests.conftest import sign_in
 from tests.dunning.factories import CampaignFactory, ContactFactory, WorkItemFactory, cover

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import ValidationError
 
+from civicdesk.audit.models import AccessLogEntry
 from civicdesk.dunning.choices import (
     ContactChannel,
     ContactOutcome,
@@ -26,7 +27,6 @@ from civicdesk.dunning.models import (
     StaffRequest,
 )
 from civicdesk.dunning.services.contacts import PromiseInput, is_night, record_contact
-from civicdesk.privacy.models import AccessLogEntry
 from civicdesk.registry.models import Phone, PhoneSource, PhoneStatus
 from tests.dunning.factories import CampaignFactory, WorkItemFactory
 from tests.registry.factories import (

@@ -6,9 +6,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from civicdesk.audit.models import AccessLogEntry
 from civicdesk.dunning.choices import HandOverReason, HandOverStatus
 from civicdesk.dunning.models import HandOver
-from civicdesk.privacy.models import AccessLogEntry
 from tests.conftest import sign_in
 from tests.factories import UserFactory
 from tests.registry.factories import AccountFactory, ObligorFactory

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from civicdesk.audit.models import AccessLogEntry
 from civicdesk.dunning.choices import HandOverReason, HandOverStatus
 from civicdesk.dunning.models import HandOver
 from civicdesk.dunning.services.handovers import (
@@ -13,7 +14,6 @@ from civicdesk.dunning.services.handovers import (
     create_hand_over,
     return_hand_over,
 )
-from civicdesk.privacy.models import AccessLogEntry
 from civicdesk.registry.models import Obligor
 from tests.dunning.factories import ContactFactory
 from tests.registry.factories import AccountFactory, ObligorFactory

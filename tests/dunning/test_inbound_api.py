@@ -7,8 +7,8 @@ from django.test import Client
 from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
 
+from civicdesk.audit.models import AccessLogEntry
 from civicdesk.dunning.models import InboundCall
-from civicdesk.privacy.models import AccessLogEntry
 from civicdesk.registry.models import PhoneStatus
 from tests.registry.factories import AccountFactory, ObligorFactory, PhoneFactory
 

@@ -6,10 +6,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from civicdesk.audit.models import AccessLogEntry
 from civicdesk.dunning.models import InboundCall
 from civicdesk.dunning.selectors.inbound import pops_for
 from civicdesk.dunning.services.inbound import announce_inbound_call, take_inbound_call
-from civicdesk.privacy.models import AccessLogEntry
 from tests.conftest import sign_in
 from tests.factories import UserFactory
 from tests.registry.factories import AccountFactory, ObligorFactory, PhoneFactory

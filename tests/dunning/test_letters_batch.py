@@ -15,6 +15,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from civicdesk.audit.models import AccessAction, AccessLogEntry
 from civicdesk.core.models import Municipality
 from civicdesk.dunning.choices import (
     CampaignChannel,
@@ -27,7 +28,7 @@ from civicdesk.dunning.models import Contact, LetterBatch, ReminderLetter, WorkI
 from civicdesk.dunning.selectors.cases import case_view
 from civicdesk.dunning.services import letter_prints, letters
 from civicdesk.privacy import field_policy
-from civicdesk.privacy.models import AccessAction, AccessLogEntry, ExportRecord
+from civicdesk.privacy.models import ExportRecord
 from civicdesk.receivables.models import Account, Installment
 from civicdesk.registry.models import Obligor
 from tests.dunning.factories import CampaignFactory, ContactFactory, WorkItemFactory

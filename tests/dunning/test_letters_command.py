@@ -12,8 +12,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from civicdesk.audit.models import AccessAction, AccessLogEntry
 from civicdesk.dunning.models import LetterBatch
-from civicdesk.privacy.models import AccessAction, AccessLogEntry, ExportRecord
+from civicdesk.privacy.models import ExportRecord
 from tests.dunning.test_letters_batch import (
     assert_nothing_written,
     center,

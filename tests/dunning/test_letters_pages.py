@@ -8,9 +8,10 @@ import re
 import pytest
 from django.urls import reverse
 
+from civicdesk.audit.models import AccessAction, AccessLogEntry
 from civicdesk.dunning.models import LetterBatch
 from civicdesk.dunning.services import letters
-from civicdesk.privacy.models import AccessAction, AccessLogEntry, ExportRecord
+from civicdesk.privacy.models import ExportRecord
 from tests.conftest import sign_in
 from tests.dunning.test_letters_batch import (
     NOW,

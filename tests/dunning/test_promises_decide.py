@@ -13,6 +13,7 @@ import time_machine
 from django.core.management import call_command
 from django.db.models import F
 
+from civicdesk.audit.models import AccessLogEntry
 from civicdesk.dunning.choices import (
     CampaignKind,
     CampaignStatus,
@@ -25,7 +26,6 @@ from civicdesk.dunning.choices import (
 from civicdesk.dunning.models import Campaign, Promise, WorkItem
 from civicdesk.dunning.services.contacts import record_contact
 from civicdesk.dunning.services.promises import decide_promises
-from civicdesk.privacy.models import AccessLogEntry
 from civicdesk.receivables.models import Account, Installment, Payment
 from civicdesk.registry.models import Obligor
 from tests.dunning.factories import CampaignFactory, WorkItemFactory

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from civicdesk.audit.models import AccessLogEntry
 from civicdesk.core.services import add_closure
 from civicdesk.dunning.choices import (
     CampaignChannel,
@@ -20,7 +21,6 @@ from civicdesk.dunning.choices import (
 from civicdesk.dunning.models import WorkItem
 from civicdesk.dunning.selectors import queue as selectors
 from civicdesk.dunning.services.queue import claim_next_item
-from civicdesk.privacy.models import AccessLogEntry
 from tests.dunning.factories import (
     CampaignFactory,
     ContactFactory,

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from civicdesk.audit.models import AccessLogEntry
 from civicdesk.dunning.choices import (
     DEFAULT_RETRY_RULES,
     ContactChannel,
@@ -24,7 +25,6 @@ from civicdesk.dunning.services.queue import (
     retry_at,
     retry_rule,
 )
-from civicdesk.privacy.models import AccessLogEntry
 from civicdesk.registry.models import PhoneStatus
 from tests.dunning.factories import CampaignFactory, ContactFactory, WorkItemFactory
 from tests.registry.factories import PhoneFactory

@@ -7,9 +7,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from civicdesk.audit.models import AccessLogEntry
 from civicdesk.dunning.choices import NoEffectReason, WorkItemStatus
 from civicdesk.dunning.models import WorkItem
-from civicdesk.privacy.models import AccessLogEntry
 from tests.conftest import sign_in
 from tests.dunning.factories import CampaignFactory, WorkItemFactory
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from civicdesk.audit.models import AccessLogEntry
 from civicdesk.dunning.choices import StaffRequestKind, StaffRequestStatus
 from civicdesk.dunning.models import StaffRequest
 from civicdesk.dunning.services.handovers import (
@@ -24,7 +25,7 @@ from civicdesk.dunning.services.handovers import (
 )
 from civicdesk.privacy import field_policy
 from civicdesk.privacy.exports import ExportError
-from civicdesk.privacy.models import AccessLogEntry, ExportRecord
+from civicdesk.privacy.models import ExportRecord
 from tests.conftest import sign_in
 from tests.registry.factories import AccountFactory, InstallmentFactory, ObligorFactory
 

@@ -4,10 +4,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
+from civicdesk.audit.models import AccessLogEntry
 from civicdesk.dunning.choices import StaffRequestKind, StaffRequestStatus
 from civicdesk.dunning.models import StaffRequest
 from civicdesk.dunning.services.handovers import complete_staff_request, create_staff_request
-from civicdesk.privacy.models import AccessLogEntry
 from tests.conftest import sign_in
 from tests.dunning.factories import ContactFactory
 from tests.registry.factories import AccountFactory, ObligorFactory

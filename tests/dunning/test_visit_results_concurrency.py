@@ -10,10 +10,10 @@ import uuid
 import pytest
 from django.db import connection, connections
 
+from civicdesk.audit.models import AccessLogEntry
 from civicdesk.dunning.choices import VisitResult
 from civicdesk.dunning.models import Contact, LeftNoticeTemplate, VisitRecord, WorkItem
 from civicdesk.dunning.services.visit_results import record_visit
-from civicdesk.privacy.models import AccessLogEntry
 from tests.dunning.factories import VisitListFactory, VisitStopFactory
 from tests.registry.factories import AccountFactory, InstallmentFactory, ObligorFactory
 

@@ -11,9 +11,9 @@ from types import SimpleNamespace
 import pytest
 from django.urls import reverse
 
+from civicdesk.audit.models import AccessLogEntry
 from civicdesk.dunning.choices import ContactOutcome, VisitResult
 from civicdesk.dunning.models import Contact, LeftNoticeTemplate, VisitRecord
-from civicdesk.privacy.models import AccessLogEntry
 from tests.conftest import sign_in
 from tests.dunning.factories import CampaignFactory, VisitListFactory, VisitStopFactory
 from tests.factories import TeamFactory, UserFactory

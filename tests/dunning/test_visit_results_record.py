@@ -12,6 +12,7 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from civicdesk.audit.models import AccessLogEntry
 from civicdesk.core.models.calendar import BusinessCalendar, EveningExtension, Weekday
 from civicdesk.dunning.choices import (
     ContactChannel,
@@ -32,7 +33,6 @@ from civicdesk.dunning.models import (
 )
 from civicdesk.dunning.services.contacts import PromiseInput
 from civicdesk.dunning.services.visit_results import record_visit
-from civicdesk.privacy.models import AccessLogEntry
 from civicdesk.registry.models import Phone, PhoneSource
 from tests.dunning.factories import VisitListFactory, VisitStopFactory
 from tests.factories import MunicipalityFactory, TeamFactory, UserFactory

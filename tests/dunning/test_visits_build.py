@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from civicdesk.audit.models import AccessLogEntry
 from civicdesk.core.services import add_closure
 from civicdesk.dunning.choices import CampaignChannel, CampaignStatus, WorkItemStatus
 from civicdesk.dunning.models import VisitList, VisitStop, WorkItem
 from civicdesk.dunning.services.visits import build_visit_list, release_visit_list
-from civicdesk.privacy.models import AccessLogEntry
 from civicdesk.registry.addresses import parse_address
 from tests.dunning.factories import CampaignFactory, ContactFactory, WorkItemFactory
 from tests.factories import UserFactory

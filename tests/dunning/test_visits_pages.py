@@ -11,10 +11,10 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from civicdesk.audit.models import AccessLogEntry
 from civicdesk.dunning.choices import CampaignChannel, ContactOutcome, ContactParty
 from civicdesk.dunning.models import VisitList, VisitStop, WorkItem
 from civicdesk.dunning.services.visits import build_visit_list
-from civicdesk.privacy.models import AccessLogEntry
 from civicdesk.registry.addresses import parse_address
 from tests.conftest import sign_in
 from tests.dunning.factories import CampaignFactory, ContactFactory, WorkItemFactory

@@ -16,18 +16,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from civicdesk.audit.models import AccessAction, AccessLogEntry
+from civicdesk.audit.services import record_access
 from civicdesk.core.calendar import TOKYO
 from civicdesk.core.services import setup_demo_calendars
 from civicdesk.dunning.models import InboundCall
 from civicdesk.privacy.analysis import analyse_access, review_alert
-from civicdesk.privacy.models import (
-    AccessAction,
-    AccessAlert,
-    AccessLogEntry,
-    AlertKind,
-    AlertStatus,
-)
-from civicdesk.privacy.services import record_access
+from civicdesk.privacy.models import AccessAlert, AlertKind, AlertStatus
 from civicdesk.sms.models import SmsReply
 from tests.conftest import sign_in
 from tests.dunning.factories import CampaignFactory, ContactFactory, WorkItemFactory

@@ -21,10 +21,11 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from civicdesk.audit.models import AccessAction, AccessLogEntry
 from civicdesk.privacy import export_requests as flow
 from civicdesk.privacy import export_selectors
 from civicdesk.privacy.exports import ExportError
-from civicdesk.privacy.models import AccessAction, AccessLogEntry, ExportRecord, HandOverRecord
+from civicdesk.privacy.models import ExportRecord, HandOverRecord
 from civicdesk.privacy.models.registers import (
     ExportRequest,
     ExportRequestStatus,

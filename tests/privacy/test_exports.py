@@ -9,15 +9,11 @@ import pytest
 from django.contrib.auth.models import AnonymousUser, Permission
 from django.utils import timezone
 
+from civicdesk.audit.actors import system_actor_name
+from civicdesk.audit.models import AccessAction, AccessLogEntry
 from civicdesk.privacy import exports
 from civicdesk.privacy.exports import ExportError, record_export
-from civicdesk.privacy.models import (
-    AccessAction,
-    AccessLogEntry,
-    ExportRecord,
-    HandOverDirection,
-    HandOverRecord,
-)
+from civicdesk.privacy.models import ExportRecord, HandOverDirection, HandOverRecord
 from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -85,7 +81,7 @@ def test_record_export_refuses_an_anonymous_export():
 
 
 def test_a_command_without_a_user_is_registered_by_command_and_os_account():
-    actor = exports.system_actor_name("letters")
+    actor = system_actor_name("letters")
 
     record = register(None, system_actor=actor)
 

@@ -12,9 +12,10 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from pypdf import PdfReader
 
+from civicdesk.audit.models import AccessLogEntry
 from civicdesk.core.calendar import TOKYO
 from civicdesk.privacy import incidents
-from civicdesk.privacy.models import AccessLogEntry, Incident, IncidentStatus
+from civicdesk.privacy.models import Incident, IncidentStatus
 from tests.conftest import sign_in
 from tests.factories import MunicipalityFactory, UserFactory
 

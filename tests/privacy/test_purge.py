@@ -21,6 +21,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from pypdf import PdfReader
 
+from civicdesk.audit.models import AccessAction, AccessLogEntry
 from civicdesk.dunning.coverage import bit
 from civicdesk.dunning.models import (
     Contact,
@@ -33,14 +34,7 @@ from civicdesk.dunning.models import (
     WorkItem,
 )
 from civicdesk.privacy import purge, purge_verification
-from civicdesk.privacy.models import (
-    AccessAction,
-    AccessLogEntry,
-    ExportRecord,
-    HandOverRecord,
-    PurgePlan,
-    PurgeStatus,
-)
+from civicdesk.privacy.models import ExportRecord, HandOverRecord, PurgePlan, PurgeStatus
 from civicdesk.receivables.models import Account, ImportRun, Installment, Payment
 from civicdesk.registry.models import Household, HouseholdMember, Obligor
 from civicdesk.reports.models import Report

@@ -16,12 +16,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from pypdf import PdfReader
 
 from civicdesk.accounts.models import Roster, RosterChange, RosterStatus, User
+from civicdesk.audit.models import AccessAction, AccessLogEntry
+from civicdesk.audit.services import record_access
 from civicdesk.core.calendar import TOKYO
 from civicdesk.privacy import status_report
 from civicdesk.privacy.models import (
-    AccessAction,
     AccessAlert,
-    AccessLogEntry,
     AlertKind,
     AlertStatus,
     ExportRecord,
@@ -29,7 +29,6 @@ from civicdesk.privacy.models import (
     Incident,
     PrivacyStatusReport,
 )
-from civicdesk.privacy.services import record_access
 from civicdesk.privacy.status_report import HalfYear
 from tests.conftest import sign_in
 from tests.factories import MunicipalityFactory, UserFactory

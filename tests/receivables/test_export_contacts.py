@@ -19,9 +19,10 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError
 from openpyxl import load_workbook
 
+from civicdesk.audit.models import AccessLogEntry
 from civicdesk.privacy import exports
 from civicdesk.privacy.exports import ExportError
-from civicdesk.privacy.models import AccessLogEntry, ExportRecord
+from civicdesk.privacy.models import ExportRecord
 from civicdesk.receivables.exporters.contacts import (
     ContactRow,
     contact_sources,

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from civicdesk.privacy.models import AccessLogEntry
+from civicdesk.audit.models import AccessLogEntry
 from civicdesk.receivables.models import ImportRun
 from civicdesk.registry.models import Obligor
 from tests.receivables.fixtures.files import receivables_row, write_csv

@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tasks import default_task_backend
 
-from civicdesk.privacy.models import AccessAction, AccessLogEntry
+from civicdesk.audit.models import AccessAction, AccessLogEntry
 from civicdesk.receivables.models import ImportRun, ImportStatus
 from civicdesk.receivables.tasks import execute_import_run
 from tests.conftest import REQUIRED_MESSAGE, sign_in

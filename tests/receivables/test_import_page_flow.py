@@ -3,7 +3,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from civicdesk.privacy.models import AccessAction, AccessLogEntry
+from civicdesk.audit.models import AccessAction, AccessLogEntry
 from civicdesk.receivables.models import ImportRun, ImportStatus, Installment
 from civicdesk.registry.models import Obligor
 from tests.conftest import sign_in

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from civicdesk.privacy.models import AccessLogEntry
+from civicdesk.audit.models import AccessLogEntry
 from civicdesk.receivables.models import Account, ImportRun, ImportStatus, Installment, Payment
 from civicdesk.registry.models import Household, Obligor, Phone, PhoneSource
 from tests.receivables.fixtures.files import (

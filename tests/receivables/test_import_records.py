@@ -6,7 +6,8 @@ import hashlib
 
 import pytest
 
-from civicdesk.privacy.models import AccessAction, AccessLogEntry, HandOverRecord
+from civicdesk.audit.models import AccessAction, AccessLogEntry
+from civicdesk.privacy.models import HandOverRecord
 from civicdesk.receivables.models import Account, ImportRun, ImportStatus, Installment
 from civicdesk.registry.models import Household, Obligor, Phone
 from tests.receivables.fixtures.files import import_rows, receivables_row

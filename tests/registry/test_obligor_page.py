@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from civicdesk.privacy.models import AccessAction, AccessLogEntry
+from civicdesk.audit.models import AccessAction, AccessLogEntry
 from civicdesk.registry.selectors import obligor_view
 from tests.conftest import PASSWORD, sign_in
 from tests.factories import TeamFactory, UserFactory

@@ -7,7 +7,7 @@ administrators see no obligor data at all: 403 whatever the id.
 
 import pytest
 
-from civicdesk.privacy.models import AccessAction, AccessLogEntry
+from civicdesk.audit.models import AccessAction, AccessLogEntry
 from tests.conftest import sign_in
 from tests.factories import MunicipalityFactory
 from tests.registry.factories import AccountFactory, ObligorFactory

@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from civicdesk.audit.models import AccessAction, AccessLogEntry
 from civicdesk.core.japanese import normalize_name
-from civicdesk.privacy.models import AccessAction, AccessLogEntry
 from civicdesk.registry.selectors import (
     SEARCH_LIMIT,
     SearchKind,

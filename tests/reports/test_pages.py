@@ -14,11 +14,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from civicdesk.audit.models import AccessAction, AccessLogEntry
 from civicdesk.core.calendar import TOKYO
 from civicdesk.core.models import Municipality
 from civicdesk.dunning.choices import ContactChannel, ContactOutcome, ContactParty
 from civicdesk.dunning.models import Contact
-from civicdesk.privacy.models import AccessAction, AccessLogEntry
 from civicdesk.reports import services
 from civicdesk.reports.choices import ReportStatus
 from civicdesk.reports.models import Report, Target

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from civicdesk.privacy.models import AccessLogEntry
+from civicdesk.audit.models import AccessLogEntry
 from civicdesk.reports import selectors, services
 from civicdesk.reports.models import Report
 from tests.dunning.factories import ContactFactory, cover

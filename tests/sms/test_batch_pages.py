@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from civicdesk.audit.models import AccessAction, AccessLogEntry
 from civicdesk.core.japanese import PhoneKind
 from civicdesk.dunning.models import WorkItem
-from civicdesk.privacy.models import AccessAction, AccessLogEntry
 from civicdesk.sms.choices import SmsBatchStatus, SmsMessageStatus
 from civicdesk.sms.models import SmsBatch
 from tests.conftest import sign_in

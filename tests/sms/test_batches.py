@@ -10,12 +10,12 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django_tasks_db.models import DBTaskResult
 
+from civicdesk.audit.models import AccessAction, AccessLogEntry
 from civicdesk.core.japanese import PhoneKind, era_date, yen
 from civicdesk.dunning.choices import CampaignChannel, ContactChannel, ContactParty
 from civicdesk.dunning.models import WorkItem
 from civicdesk.dunning.services import contacts
 from civicdesk.privacy import field_policy
-from civicdesk.privacy.models import AccessAction, AccessLogEntry
 from civicdesk.receivables.models import Installment
 from civicdesk.registry.models import Phone, PhoneStatus
 from civicdesk.sms.choices import SmsBatchStatus, SmsMessageStatus

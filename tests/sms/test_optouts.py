@@ -10,8 +10,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
+from civicdesk.audit.models import AccessLogEntry
 from civicdesk.dunning.choices import CampaignChannel
-from civicdesk.privacy.models import AccessLogEntry
 from civicdesk.sms.choices import OptOutSource
 from civicdesk.sms.models import OptOut
 from civicdesk.sms.selectors.batches import campaign_targets

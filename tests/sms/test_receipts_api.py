@@ -16,9 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
+from civicdesk.audit.models import AccessLogEntry
 from civicdesk.dunning.choices import ContactChannel, ContactOutcome
 from civicdesk.dunning.models import Contact
-from civicdesk.privacy.models import AccessLogEntry
 from civicdesk.sms.choices import SmsMessageStatus
 from civicdesk.sms.models import OptOut, SmsMessage, SmsReply
 from civicdesk.sms.services import sending

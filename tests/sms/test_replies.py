@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 
+from civicdesk.audit.models import AccessLogEntry
 from civicdesk.core.services import setup_demo_calendars
 from civicdesk.dunning.choices import (
     CampaignKind,
@@ -23,7 +24,6 @@ from civicdesk.dunning.choices import (
 from civicdesk.dunning.models import Campaign, Contact, WorkItem
 from civicdesk.dunning.services.campaigns import ensure_follow_up_campaign
 from civicdesk.dunning.services.queue import claim_next_item
-from civicdesk.privacy.models import AccessLogEntry
 from civicdesk.registry.models import PhoneStatus
 from civicdesk.sms.choices import OptOutSource
 from civicdesk.sms.models import OptOut, SmsReply

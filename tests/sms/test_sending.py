@@ -17,9 +17,9 @@ import time_machine
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from civicdesk.audit.models import AccessAction, AccessLogEntry
 from civicdesk.dunning.choices import ContactChannel, ContactOutcome, ContactParty, WorkItemStatus
 from civicdesk.dunning.models import Contact, WorkItem
-from civicdesk.privacy.models import AccessAction, AccessLogEntry
 from civicdesk.sms.choices import SmsBatchStatus, SmsMessageStatus
 from civicdesk.sms.models import SmsBatch, SmsMessage
 from civicdesk.sms.providers import PermanentError, TemporaryError, UncertainError

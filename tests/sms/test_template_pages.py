@@ -8,8 +8,8 @@ import re
 import pytest
 from django.urls import reverse
 
+from civicdesk.audit.models import AccessLogEntry
 from civicdesk.core.models import Municipality
-from civicdesk.privacy.models import AccessLogEntry
 from civicdesk.sms.models import SmsTemplate
 from civicdesk.sms.services import templates as services
 from tests.conftest import sign_in

@@ -14,12 +14,12 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from civicdesk.audit.models import AccessAction, AccessLogEntry
 from civicdesk.core.calendar import TOKYO
 from civicdesk.core.models import Municipality
 from civicdesk.core.services import setup_demo_calendars
 from civicdesk.dunning.services.letter_documents import hours_summary
 from civicdesk.privacy import field_policy
-from civicdesk.privacy.models import AccessAction, AccessLogEntry
 from civicdesk.registry.selectors import Scope
 from civicdesk.sms.forms.templates import SmsTemplateForm
 from civicdesk.sms.models import SmsTemplate

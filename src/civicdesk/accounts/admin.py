@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from civicdesk.accounts import services
 from civicdesk.accounts.models import Team, User
-from civicdesk.privacy.admin import AccessLoggedAdmin
+from civicdesk.audit.admin import AccessLoggedAdmin
 
 
 @admin.register(Team)

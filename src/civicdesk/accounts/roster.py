@@ -26,6 +26,8 @@ from civicdesk.accounts.models import (
     RosterStatus,
     User,
 )
+from civicdesk.audit.models import AccessAction
+from civicdesk.audit.services import record_access
 from civicdesk.core.calendar import add_months
 from civicdesk.core.japanese import era_month
 from civicdesk.privacy import export_requests
@@ -36,8 +38,6 @@ from civicdesk.privacy.exports import (
     clean_reason,
     write_registered_export,
 )
-from civicdesk.privacy.models import AccessAction
-from civicdesk.privacy.services import record_access
 
 # How far ahead a roster may be made: next month is the usual one, the month after for leave.
 MONTHS_AHEAD = 2

@@ -19,12 +19,12 @@ from civicdesk.accounts.forms import (
     RosterEntryForm,
 )
 from civicdesk.accounts.services import client_ip
+from civicdesk.audit.models import AccessAction
+from civicdesk.audit.services import record_access
 from civicdesk.core.calendar import add_months
 from civicdesk.core.japanese import era_month
 from civicdesk.privacy.export_views import start_export
 from civicdesk.privacy.forms.exports import ExportRequestForm
-from civicdesk.privacy.models import AccessAction
-from civicdesk.privacy.services import record_access
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -14,9 +14,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from civicdesk.accounts import roles, selectors
 from civicdesk.accounts.models import User
+from civicdesk.audit.models import AccessAction
+from civicdesk.audit.services import record_access
 from civicdesk.core.middleware import client_address
-from civicdesk.privacy.models import AccessAction
-from civicdesk.privacy.services import record_access
 
 PENDING_KEY = "civicdesk_mfa_pending"
 # The roster gate (issue 8 §3): the month a session's roster was checked, and when.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
+from civicdesk.audit.admin import AccessLoggedAdmin
 from civicdesk.core.forms import DesignatedDayFormSet
 from civicdesk.core.models import Municipality
 from civicdesk.core.models.calendar import (
@@ -17,7 +18,6 @@ from civicdesk.core.models.calendar import (
     WeeklyHours,
     fill_holiday_year,
 )
-from civicdesk.privacy.admin import AccessLoggedAdmin
 
 
 @admin.register(Municipality)

@@ -23,9 +23,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from civicdesk.accounts import roles
 from civicdesk.accounts.models import Role, Team, User
+from civicdesk.audit.models import AccessAction
+from civicdesk.audit.services import record_access
 from civicdesk.core.models import Municipality
-from civicdesk.privacy.models import AccessAction
-from civicdesk.privacy.services import record_access
 
 DEMO_CODE = "131083"
 DEMO_NAME = "江東区（デモ）"

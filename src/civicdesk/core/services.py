@@ -6,10 +6,10 @@ import datetime as dt
 
 from django.db import transaction
 
+from civicdesk.audit.models import AccessAction
+from civicdesk.audit.services import record_access
 from civicdesk.core import demo_calendar
 from civicdesk.core.models.calendar import BusinessCalendar, Closure, DesignatedDay
-from civicdesk.privacy.models import AccessAction
-from civicdesk.privacy.services import record_access
 
 
 def _lock(calendar: BusinessCalendar) -> BusinessCalendar:

@@ -4,8 +4,8 @@ requests hold personal data, which the administrator role never sees (registry.s
 
 from django.contrib import admin
 
+from civicdesk.audit.admin import AccessLoggedAdmin
 from civicdesk.dunning.models import LeftNoticeTemplate
-from civicdesk.privacy.admin import AccessLoggedAdmin
 
 
 @admin.register(LeftNoticeTemplate)

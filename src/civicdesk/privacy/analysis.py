@@ -25,19 +25,14 @@ from django.db.models.functions import TruncHour
 from django.utils import timezone
 
 from civicdesk.accounts.models import Role
+from civicdesk.audit.models import AccessAction, AccessLogEntry
+from civicdesk.audit.services import record_access
 from civicdesk.core import calendar
 from civicdesk.core.models import Municipality
 from civicdesk.core.models.calendar import BusinessCalendar, Service
 from civicdesk.dunning.models import Campaign, Contact, InboundCall, WorkItem
-from civicdesk.privacy.models import (
-    AccessAction,
-    AccessAlert,
-    AccessLogEntry,
-    AlertKind,
-    AlertStatus,
-)
+from civicdesk.privacy.models import AccessAlert, AlertKind, AlertStatus
 from civicdesk.privacy.selectors import may_review_alerts
-from civicdesk.privacy.services import record_access
 from civicdesk.sms.models import SmsReply
 
 SYSTEM_USERNAME = "system:analyse_access_log"

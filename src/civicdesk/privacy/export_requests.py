@@ -29,6 +29,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from civicdesk.accounts.models import Role
+from civicdesk.audit.models import AccessAction
+from civicdesk.audit.services import record_access
 from civicdesk.privacy.export_selectors import (
     may_confirm_receipt,
     may_confirm_return,
@@ -38,7 +40,6 @@ from civicdesk.privacy.export_selectors import (
     same_municipality,
 )
 from civicdesk.privacy.exports import ExportError, clean_reason, write_registered_export
-from civicdesk.privacy.models import AccessAction
 from civicdesk.privacy.models.registers import (
     ExportRecord,
     ExportRequest,
@@ -47,7 +48,6 @@ from civicdesk.privacy.models.registers import (
     HandOverRecord,
     ReturnMethod,
 )
-from civicdesk.privacy.services import record_access
 
 # The file waits this long for its one download, then it is erased (and the export with it).
 DOWNLOAD_MINUTES = 30

@@ -6,7 +6,6 @@ own flow: the register row and its access-log entry are written in one transacti
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 import os
 import re
@@ -18,8 +17,9 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from civicdesk.privacy.models import AccessAction, ExportRecord
-from civicdesk.privacy.services import record_access
+from civicdesk.audit.models import AccessAction
+from civicdesk.audit.services import record_access
+from civicdesk.privacy.models import ExportRecord
 
 REASON_MAX_LENGTH = ExportRecord._meta.get_field("reason").max_length
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -94,16 +94,6 @@ def record_export(
             username="" if signed_in else system_actor,
         )
     return record
-
-
-def system_actor_name(command: str) -> str:
-    """How the registers name a command run without --user: the command and the OS account
-    that ran it (the server's shell access is what accounts for it)."""
-    try:
-        account = getpass.getuser()
-    except (KeyError, OSError):
-        account = f"uid {os.getuid()}"
-    return f"コマンド {command}（OS: {account}）"
 
 
 def file_sha256(path: Path) -> str:

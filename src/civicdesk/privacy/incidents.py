@@ -18,13 +18,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from civicdesk.audit.models import AccessAction
+from civicdesk.audit.services import record_access
 from civicdesk.core.calendar import TOKYO
 from civicdesk.core.japanese import era_date
 from civicdesk.core.models import Municipality
 from civicdesk.core.pdf import render_pdf
 from civicdesk.privacy.incident_selectors import may_change, may_close, may_read, may_record
-from civicdesk.privacy.models import AccessAction, Incident, IncidentStatus
-from civicdesk.privacy.services import record_access
+from civicdesk.privacy.models import Incident, IncidentStatus
 
 TEMPLATE = "print/privacy_incident_report.html"
 # Written by people, checked here (the forms show these errors next to their fields).

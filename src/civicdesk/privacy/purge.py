@@ -30,17 +30,13 @@ from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from civicdesk.audit.models import AccessAction
+from civicdesk.audit.services import record_access
 from civicdesk.core.calendar import TOKYO
 from civicdesk.core.choices import RevenueType
 from civicdesk.core.japanese import normalize_name
-from civicdesk.privacy.models import (
-    AccessAction,
-    PurgePlan,
-    PurgeScope,
-    PurgeStatus,
-)
+from civicdesk.privacy.models import PurgePlan, PurgeScope, PurgeStatus
 from civicdesk.privacy.selectors import may
-from civicdesk.privacy.services import record_access
 
 DEFAULT_MEDIA = "CivicDesk サーバのデータベース及びファイル領域（取込みファイル・作成文書）"
 DEFAULT_METHOD = (

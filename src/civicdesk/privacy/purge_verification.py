@@ -20,15 +20,16 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from civicdesk.audit.models import AccessAction
+from civicdesk.audit.services import record_access
 from civicdesk.core.japanese import normalize_name
-from civicdesk.privacy.models import AccessAction, PurgePlan, PurgeStatus, PurgeVerification
+from civicdesk.privacy.models import PurgePlan, PurgeStatus, PurgeVerification
 from civicdesk.privacy.purge import (
     PurgeError,
     file_roots,
     may_approve,
     may_execute,
 )
-from civicdesk.privacy.services import record_access
 
 
 class Matcher:

@@ -1,6 +1,7 @@
 from django.db.models import Count, QuerySet
 
-from civicdesk.privacy.models import AccessAlert, AccessLogEntry, AlertKind
+from civicdesk.audit.models import AccessLogEntry
+from civicdesk.privacy.models import AccessAlert, AlertKind
 
 # Whoever may read the access log reviews its alerts (inspectors and admins).
 REVIEW_PERMISSION = "privacy.view_accesslogentry"

@@ -32,14 +32,14 @@ from civicdesk.accounts.models import (
     User,
     roster_due_date,
 )
+from civicdesk.audit.models import AccessAction, AccessLogEntry
+from civicdesk.audit.services import record_access
 from civicdesk.core.calendar import TOKYO, add_months, day_bounds
 from civicdesk.core.japanese import era_date, fiscal_year_label
 from civicdesk.core.models import Municipality
 from civicdesk.core.pdf import render_pdf
 from civicdesk.privacy.models import (
-    AccessAction,
     AccessAlert,
-    AccessLogEntry,
     AlertKind,
     AlertStatus,
     ExportRecord,
@@ -48,7 +48,6 @@ from civicdesk.privacy.models import (
     Incident,
     PrivacyStatusReport,
 )
-from civicdesk.privacy.services import record_access
 from civicdesk.privacy.status_report_selectors import may_make, may_read
 
 TEMPLATE = "print/privacy_status_report.html"

@@ -3,10 +3,10 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from civicdesk.audit.chain import verify_chain
+from civicdesk.audit.models import AccessAction
 from civicdesk.core.navigation import privacy_items_for
 from civicdesk.privacy import selectors
-from civicdesk.privacy.chain import verify_chain
-from civicdesk.privacy.models import AccessAction
 
 
 @permission_required("privacy.view_accesslogentry", raise_exception=True)

@@ -19,8 +19,9 @@ from pathlib import Path, PurePath
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
-from civicdesk.privacy.models import AccessAction, HandOverDirection, HandOverRecord
-from civicdesk.privacy.services import record_access
+from civicdesk.audit.models import AccessAction
+from civicdesk.audit.services import record_access
+from civicdesk.privacy.models import HandOverDirection, HandOverRecord
 from civicdesk.receivables import selectors
 from civicdesk.receivables.importers import households, payments, receivables_check
 from civicdesk.receivables.importers.errors import ErrorLog, ImportRowError, Stop

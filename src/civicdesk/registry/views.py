@@ -5,8 +5,8 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 
 from civicdesk.accounts.services import client_ip
-from civicdesk.privacy.models import AccessAction
-from civicdesk.privacy.services import record_access
+from civicdesk.audit.models import AccessAction
+from civicdesk.audit.services import record_access
 from civicdesk.registry import selectors
 from civicdesk.registry.forms import ObligorSearchForm
 

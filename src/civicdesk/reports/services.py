@@ -13,9 +13,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from civicdesk.audit.models import AccessAction
+from civicdesk.audit.services import record_access
 from civicdesk.core.models import Municipality
-from civicdesk.privacy.models import AccessAction
-from civicdesk.privacy.services import record_access
 from civicdesk.reports import selectors
 from civicdesk.reports.choices import EDITABLE_KINDS, ReportKind, ReportStatus, TargetChannel
 from civicdesk.reports.models import Report, Target

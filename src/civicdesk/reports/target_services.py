@@ -9,10 +9,10 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from civicdesk.audit.models import AccessAction
+from civicdesk.audit.services import record_access
 from civicdesk.core.japanese import fiscal_year_label
 from civicdesk.core.models import Municipality
-from civicdesk.privacy.models import AccessAction
-from civicdesk.privacy.services import record_access
 from civicdesk.reports import services
 from civicdesk.reports.models import Target
 

@@ -16,11 +16,11 @@ from django.db import connection
 from django.db.models import Count, Max, Min, Q, Sum
 from django.utils import timezone
 
+from civicdesk.audit.models import AccessAction
+from civicdesk.audit.services import record_access
 from civicdesk.dunning.choices import CampaignChannel, NoEffectReason, PriorityRule, WorkItemStatus
 from civicdesk.dunning.conditions import Conditions, ObligorGroup, obligor_groups
 from civicdesk.dunning.models import Campaign, WorkItem
-from civicdesk.privacy.models import AccessAction
-from civicdesk.privacy.services import record_access
 from civicdesk.receivables.models import Installment
 
 # Priority ties (newest / oldest due date) go to the larger unpaid total: date * TIE + amount.

@@ -16,6 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from civicdesk.accounts.models import Team, User
+from civicdesk.audit.models import AccessAction
+from civicdesk.audit.services import record_access
 from civicdesk.core.choices import RevenueType
 from civicdesk.core.models import Municipality
 from civicdesk.dunning.choices import (
@@ -30,8 +32,6 @@ from civicdesk.dunning.models import Campaign
 from civicdesk.dunning.selectors.campaigns import ASSIGNABLE_ROLES, municipality_revenue_types
 from civicdesk.dunning.services import campaign_items
 from civicdesk.dunning.services.campaign_items import BuildResult
-from civicdesk.privacy.models import AccessAction
-from civicdesk.privacy.services import record_access
 
 FOLLOW_UP_ENDS_ON = dt.date(2099, 12, 31)
 RETRY_OUTCOMES = (ContactOutcome.BUSY, ContactOutcome.NO_ANSWER, ContactOutcome.VOICEMAIL)

@@ -24,6 +24,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from civicdesk.audit.models import AccessAction
+from civicdesk.audit.services import record_access
 from civicdesk.core import calendar
 from civicdesk.core.calendar import TOKYO, CalendarError, Service
 from civicdesk.core.japanese import era_date, format_phone, normalize_phone, phone_kind
@@ -38,8 +40,6 @@ from civicdesk.dunning.choices import (
 )
 from civicdesk.dunning.coverage import coverage_of, reached_on
 from civicdesk.dunning.models import Contact, ContactAccount, InboundCall, Promise, WorkItem
-from civicdesk.privacy.models import AccessAction
-from civicdesk.privacy.services import record_access
 from civicdesk.receivables.models import Account
 from civicdesk.registry.models import Phone, PhoneSource
 from civicdesk.registry.selectors import scope_for

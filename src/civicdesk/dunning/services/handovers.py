@@ -17,6 +17,8 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from civicdesk.audit.models import AccessAction
+from civicdesk.audit.services import record_access
 from civicdesk.core.choices import REVENUE_TYPE_FILE_LABELS, RevenueType
 from civicdesk.core.japanese import era_date, fiscal_year_label
 from civicdesk.dunning.choices import (
@@ -35,8 +37,6 @@ from civicdesk.privacy.exports import (
     write_registered_export,
 )
 from civicdesk.privacy.field_policy import visible_fields
-from civicdesk.privacy.models import AccessAction
-from civicdesk.privacy.services import record_access
 from civicdesk.receivables.exporters.writers import write_xlsx
 from civicdesk.receivables.models import Account, Installment
 from civicdesk.registry.models import Obligor

@@ -13,11 +13,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from civicdesk.audit.models import AccessAction, AccessLogEntry
+from civicdesk.audit.services import record_access
 from civicdesk.core.japanese import format_phone, normalize_phone
 from civicdesk.core.models import Municipality
 from civicdesk.dunning.models import InboundCall
-from civicdesk.privacy.models import AccessAction, AccessLogEntry
-from civicdesk.privacy.services import record_access
 from civicdesk.registry.models import Obligor, Phone, PhoneStatus
 from civicdesk.registry.selectors import obligors_for
 

@@ -14,13 +14,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 
+from civicdesk.audit.models import AccessAction, AccessLogEntry
+from civicdesk.audit.services import record_access
 from civicdesk.dunning.choices import LetterBatchStatus
 from civicdesk.dunning.models import LetterBatch
 from civicdesk.dunning.selectors import letters as selectors
 from civicdesk.privacy import exports
 from civicdesk.privacy.export_requests import ExportPlan
-from civicdesk.privacy.models import AccessAction, AccessLogEntry
-from civicdesk.privacy.services import record_access
 
 
 def reprint_letter_batch(

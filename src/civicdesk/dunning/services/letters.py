@@ -30,6 +30,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from civicdesk.audit.actors import system_actor_name
+from civicdesk.audit.models import AccessAction
+from civicdesk.audit.services import record_access
 from civicdesk.core import pdf
 from civicdesk.core.calendar import TOKYO, CalendarError
 from civicdesk.core.choices import RevenueType
@@ -49,8 +52,6 @@ from civicdesk.dunning.selectors import letters as selectors
 from civicdesk.dunning.services import letter_documents as documents
 from civicdesk.dunning.services.letter_documents import Letter
 from civicdesk.privacy import exports
-from civicdesk.privacy.models import AccessAction
-from civicdesk.privacy.services import record_access
 from civicdesk.receivables.models import Account
 from civicdesk.registry.selectors import scope_for
 
@@ -58,7 +59,7 @@ logger = logging.getLogger(__name__)
 
 # The access log's name for work done by `civicdesk letters` without --user.
 # The command without --user: the registers name the command and the OS account.
-SYSTEM_USERNAME = exports.system_actor_name("letters")
+SYSTEM_USERNAME = system_actor_name("letters")
 SKIP_LABELS = {
     "leased": "ほかの担当者が対応中",
     "paced": "催告間隔内（最近の接触・送付あり）",

@@ -24,11 +24,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from civicdesk.audit.models import AccessAction
+from civicdesk.audit.services import record_access
 from civicdesk.core.calendar import TOKYO
 from civicdesk.dunning.choices import CampaignStatus, PromiseStatus, WorkItemStatus
 from civicdesk.dunning.models import Promise, WorkItem
-from civicdesk.privacy.models import AccessAction
-from civicdesk.privacy.services import record_access
 from civicdesk.receivables.models import Payment
 
 SYSTEM_USERNAME = "system:check_promises"

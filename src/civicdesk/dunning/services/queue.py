@@ -21,6 +21,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from civicdesk.accounts.models import User
+from civicdesk.audit.models import AccessAction
+from civicdesk.audit.services import record_access
 from civicdesk.core import calendar
 from civicdesk.dunning.choices import (
     DEFAULT_RETRY_RULES,
@@ -31,8 +33,6 @@ from civicdesk.dunning.choices import (
 )
 from civicdesk.dunning.models import Contact, WorkItem
 from civicdesk.dunning.selectors import queue as selectors
-from civicdesk.privacy.models import AccessAction
-from civicdesk.privacy.services import record_access
 from civicdesk.registry.models import Obligor, Phone, PhoneStatus
 
 FALLBACK_RETRY_RULE = {"minutes": 60, "other_time_of_day": False}

@@ -23,6 +23,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from civicdesk.accounts.models import Role
+from civicdesk.audit.models import AccessAction
+from civicdesk.audit.services import record_access
 from civicdesk.core.calendar import TOKYO, Service
 from civicdesk.core.japanese import era_date
 from civicdesk.core.models import Municipality
@@ -31,8 +33,6 @@ from civicdesk.dunning.models import Campaign, VisitList, VisitStop, WorkItem
 from civicdesk.dunning.selectors import queue as queue_selectors
 from civicdesk.dunning.selectors import visits as selectors
 from civicdesk.dunning.services.queue import _lock_person
-from civicdesk.privacy.models import AccessAction
-from civicdesk.privacy.services import record_access
 from civicdesk.registry.addresses import visit_order_key
 
 ITEM_TABLE = WorkItem._meta.db_table

@@ -15,14 +15,14 @@ from django.views.decorators.cache import never_cache
 
 from civicdesk.accounts.models import Role
 from civicdesk.accounts.services import client_ip
+from civicdesk.audit.models import AccessAction
+from civicdesk.audit.services import record_access
 from civicdesk.dunning.choices import ContactChannel
 from civicdesk.dunning.forms.contacts import PARTY_KEYS, ContactResultForm
 from civicdesk.dunning.models import InboundCall
 from civicdesk.dunning.selectors.cases import case_view
 from civicdesk.dunning.services.contacts import record_contact
 from civicdesk.privacy.field_policy import purpose_for
-from civicdesk.privacy.models import AccessAction
-from civicdesk.privacy.services import record_access
 from civicdesk.registry import selectors as registry
 
 VIEW_PERMISSION = "dunning.view_contact"

@@ -12,6 +12,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from civicdesk.accounts.services import client_ip
+from civicdesk.audit.models import AccessAction
+from civicdesk.audit.services import record_access
 from civicdesk.dunning import exporters
 from civicdesk.dunning.choices import HandOverReason
 from civicdesk.dunning.forms.handovers import (
@@ -26,8 +28,6 @@ from civicdesk.dunning.selectors.inbound import case_url
 from civicdesk.dunning.services import handovers as services
 from civicdesk.privacy.export_views import start_export
 from civicdesk.privacy.forms.exports import ExportOptionsForm
-from civicdesk.privacy.models import AccessAction
-from civicdesk.privacy.services import record_access
 from civicdesk.registry.selectors import obligors_for
 
 

@@ -13,11 +13,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from civicdesk.accounts.services import client_ip
+from civicdesk.audit.models import AccessAction
+from civicdesk.audit.services import record_access
 from civicdesk.dunning.forms.inbound import InboundSearchForm
 from civicdesk.dunning.selectors import inbound as selectors
 from civicdesk.dunning.services import inbound as services
-from civicdesk.privacy.models import AccessAction
-from civicdesk.privacy.services import record_access
 from civicdesk.registry.selectors import SEARCH_LIMIT, obligors_for, search_obligors
 
 

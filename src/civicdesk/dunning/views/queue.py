@@ -9,11 +9,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from civicdesk.accounts.services import client_ip
+from civicdesk.audit.models import AccessAction
+from civicdesk.audit.services import record_access
 from civicdesk.dunning.models import WorkItem
 from civicdesk.dunning.selectors import queue as selectors
 from civicdesk.dunning.services import queue as services
-from civicdesk.privacy.models import AccessAction
-from civicdesk.privacy.services import record_access
 
 
 def _require_work(user) -> None:

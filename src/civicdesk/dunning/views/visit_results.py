@@ -19,13 +19,13 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
 from civicdesk.accounts.services import client_ip
+from civicdesk.audit.models import AccessAction
+from civicdesk.audit.services import record_access
 from civicdesk.dunning.choices import VisitResult
 from civicdesk.dunning.forms.visit_results import VisitResultForm
 from civicdesk.dunning.models import VisitStop
 from civicdesk.dunning.selectors.visit_results import stop_page
 from civicdesk.dunning.services import visit_results
-from civicdesk.privacy.models import AccessAction
-from civicdesk.privacy.services import record_access
 
 RECORD_PERMISSION = visit_results.RECORD_PERMISSION
 

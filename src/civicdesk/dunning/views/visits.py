@@ -19,14 +19,14 @@ from django.views.decorators.http import require_POST
 
 from civicdesk.accounts.models import Role, User
 from civicdesk.accounts.services import client_ip
+from civicdesk.audit.models import AccessAction
+from civicdesk.audit.services import record_access
 from civicdesk.core.calendar import TOKYO
 from civicdesk.core.pdf import render_pdf
 from civicdesk.dunning.forms.visits import CampaignChoiceForm, VisitListForm, area_value
 from civicdesk.dunning.models import VisitList
 from civicdesk.dunning.selectors import visits as selectors
 from civicdesk.dunning.services import visits as services
-from civicdesk.privacy.models import AccessAction
-from civicdesk.privacy.services import record_access
 
 SHEET_TEMPLATE = "dunning/visits/sheet_print.html"
 

@@ -1,14 +1,6 @@
 """The privacy app's models, one module per subdomain."""
 
-from civicdesk.privacy.models.access import (
-    AccessAction,
-    AccessAlert,
-    AccessLogEntry,
-    AlertKind,
-    AlertStatus,
-    AppendOnlyQuerySet,
-    ChainHead,
-)
+from civicdesk.privacy.models.access import AccessAlert, AlertKind, AlertStatus
 from civicdesk.privacy.models.incidents import Incident, IncidentStatus, PrivacyStatusReport
 from civicdesk.privacy.models.purge import PurgePlan, PurgeScope, PurgeStatus, PurgeVerification
 from civicdesk.privacy.models.registers import (
@@ -21,13 +13,9 @@ from civicdesk.privacy.models.registers import (
 )
 
 __all__ = [
-    "AccessAction",
     "AccessAlert",
-    "AccessLogEntry",
     "AlertKind",
     "AlertStatus",
-    "AppendOnlyQuerySet",
-    "ChainHead",
     "ExportRecord",
     "ExportRequest",
     "ExportRequestStatus",

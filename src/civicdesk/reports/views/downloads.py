@@ -16,8 +16,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from civicdesk.accounts.services import client_ip
-from civicdesk.privacy.models import AccessAction
-from civicdesk.privacy.services import record_access
+from civicdesk.audit.models import AccessAction
+from civicdesk.audit.services import record_access
 from civicdesk.reports.choices import ReportKind
 from civicdesk.reports.views.data import load, municipality_for, version_number
 from civicdesk.reports.views.pages import require_view

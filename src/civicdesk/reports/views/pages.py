@@ -17,9 +17,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from civicdesk.accounts.services import client_ip
+from civicdesk.audit.models import AccessAction
+from civicdesk.audit.services import record_access
 from civicdesk.core.japanese import fiscal_year_of
-from civicdesk.privacy.models import AccessAction
-from civicdesk.privacy.services import record_access
 from civicdesk.reports import selectors, services
 from civicdesk.reports.choices import ReportKind
 from civicdesk.reports.forms import CorrectionForm, OpenReportForm, RemarksForm

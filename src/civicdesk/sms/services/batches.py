@@ -20,6 +20,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from civicdesk.audit.models import AccessAction
+from civicdesk.audit.services import record_access
 from civicdesk.core import calendar
 from civicdesk.core.calendar import TOKYO, CalendarError, Service
 from civicdesk.core.japanese import era_date, yen
@@ -28,8 +30,6 @@ from civicdesk.dunning.choices import CampaignChannel, CampaignStatus
 from civicdesk.dunning.conditions import ConditionError, Conditions
 from civicdesk.dunning.services.letter_documents import hours_summary
 from civicdesk.privacy.field_policy import allowed_fields
-from civicdesk.privacy.models import AccessAction
-from civicdesk.privacy.services import record_access
 from civicdesk.registry.selectors import scope_for
 from civicdesk.sms import rendering
 from civicdesk.sms.choices import (

@@ -10,10 +10,10 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
+from civicdesk.audit.models import AccessAction
+from civicdesk.audit.services import record_access
 from civicdesk.core.japanese import era_date, format_phone, normalize_phone
 from civicdesk.core.models import Municipality
-from civicdesk.privacy.models import AccessAction
-from civicdesk.privacy.services import record_access
 from civicdesk.sms.choices import OptOutSource
 from civicdesk.sms.models import OptOut
 from civicdesk.sms.selectors.optouts import may_change_opt_outs

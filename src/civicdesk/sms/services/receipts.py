@@ -27,10 +27,10 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from civicdesk.audit.models import AccessAction
+from civicdesk.audit.services import record_access
 from civicdesk.core.models import Municipality
 from civicdesk.dunning.models import Contact
-from civicdesk.privacy.models import AccessAction
-from civicdesk.privacy.services import record_access
 from civicdesk.sms.choices import ReceiptStatus, SmsMessageStatus
 from civicdesk.sms.models import SmsMessage
 from civicdesk.sms.services.replies import RECEIPTS_ACTOR, record_sms_reply

@@ -24,6 +24,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from civicdesk.audit.models import AccessAction
+from civicdesk.audit.services import record_access
 from civicdesk.core.japanese import format_phone, normalize_phone
 from civicdesk.dunning.choices import (
     ContactChannel,
@@ -35,8 +37,6 @@ from civicdesk.dunning.coverage import coverage_of
 from civicdesk.dunning.models import Contact, ContactAccount, WorkItem
 from civicdesk.dunning.services import campaign_items, campaigns
 from civicdesk.dunning.services.contacts import is_night
-from civicdesk.privacy.models import AccessAction
-from civicdesk.privacy.services import record_access
 from civicdesk.receivables.models import Account, Installment
 from civicdesk.registry.models import Phone, PhoneStatus
 from civicdesk.sms.choices import OptOutSource

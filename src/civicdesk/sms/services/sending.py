@@ -27,14 +27,14 @@ from django.db import transaction
 from django.db.models import F, Min, Q
 from django.utils import timezone
 
+from civicdesk.audit.models import AccessAction
+from civicdesk.audit.services import record_access
 from civicdesk.core import calendar
 from civicdesk.core.calendar import TOKYO, CalendarError, Service
 from civicdesk.dunning.choices import ContactChannel, ContactOutcome, ContactParty, WorkItemStatus
 from civicdesk.dunning.coverage import coverage_of_ids
 from civicdesk.dunning.models import Contact, ContactAccount, WorkItem
 from civicdesk.dunning.services.contacts import is_night, night_starts
-from civicdesk.privacy.models import AccessAction
-from civicdesk.privacy.services import record_access
 from civicdesk.sms import providers
 from civicdesk.sms.choices import (
     PENDING_MESSAGE_STATUSES,

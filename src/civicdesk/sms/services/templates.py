@@ -25,13 +25,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from civicdesk.audit.models import AccessAction
+from civicdesk.audit.services import record_access
 from civicdesk.core.calendar import TOKYO, CalendarError
 from civicdesk.core.choices import RevenueType
 from civicdesk.core.models import Municipality
 from civicdesk.dunning.services.letter_documents import hours_summary
 from civicdesk.privacy.field_policy import allowed_fields
-from civicdesk.privacy.models import AccessAction
-from civicdesk.privacy.services import record_access
 from civicdesk.registry.selectors import scope_for
 from civicdesk.sms import rendering
 from civicdesk.sms.models import SmsTemplate

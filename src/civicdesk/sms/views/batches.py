@@ -19,8 +19,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from civicdesk.accounts.services import client_ip
-from civicdesk.privacy.models import AccessAction
-from civicdesk.privacy.services import record_access
+from civicdesk.audit.models import AccessAction
+from civicdesk.audit.services import record_access
 from civicdesk.registry.models import Obligor
 from civicdesk.sms import rendering
 from civicdesk.sms.choices import (

@@ -12,8 +12,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from civicdesk.accounts.services import client_ip
-from civicdesk.privacy.models import AccessAction
-from civicdesk.privacy.services import record_access
+from civicdesk.audit.models import AccessAction
+from civicdesk.audit.services import record_access
 from civicdesk.sms.forms.optouts import OptOutForm, OptOutSearchForm
 from civicdesk.sms.selectors import optouts as selectors
 from civicdesk.sms.services import optouts as services

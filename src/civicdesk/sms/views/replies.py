@@ -10,8 +10,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from civicdesk.accounts.services import client_ip
-from civicdesk.privacy.models import AccessAction
-from civicdesk.privacy.services import record_access
+from civicdesk.audit.models import AccessAction
+from civicdesk.audit.services import record_access
 from civicdesk.sms.selectors import replies as selectors
 
 

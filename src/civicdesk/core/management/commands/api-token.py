@@ -54,8 +54,8 @@ class Command(BaseCommand):
             raise CommandError(str(error), returncode=1) from None
 
     def create(self, options):
+        from civicdesk.audit.actors import system_actor_name
         from civicdesk.core import api_tokens
-        from civicdesk.privacy.exports import system_actor_name
 
         user = None
         if options["by"]:

@@ -62,7 +62,7 @@ class Command(BaseCommand):
         self.stdout.write(refusal or "実行できます: --execute を付けて実行してください。")
 
     def _execute(self, purge, plan, acting_user) -> None:
-        from civicdesk.privacy.exports import system_actor_name
+        from civicdesk.audit.actors import system_actor_name
 
         plan = purge.execute_purge(
             acting_user=acting_user, plan=plan, system_name=system_actor_name("purge")
@@ -73,7 +73,7 @@ class Command(BaseCommand):
         self.stdout.write(f"消去証明書の SHA-256: {plan.certificate_sha256}")
 
     def _verify(self, purge_verification, plan, acting_user) -> None:
-        from civicdesk.privacy.exports import system_actor_name
+        from civicdesk.audit.actors import system_actor_name
 
         check = purge_verification.verify_purge(
             acting_user=acting_user, plan=plan, system_name=system_actor_name("purge")

@@ -8,8 +8,8 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.ipv6 import clean_ipv6_address
 
-from civicdesk.privacy import chain
-from civicdesk.privacy.models import AccessAction, AccessLogEntry, ChainHead
+from civicdesk.audit import chain
+from civicdesk.audit.models import AccessAction, AccessLogEntry, ChainHead
 
 
 def record_access(

@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC
 
-from civicdesk.privacy.models import AccessLogEntry, ChainHead
+from civicdesk.audit.models import AccessLogEntry, ChainHead
 
 GENESIS_HASH = "0" * 64
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from civicdesk.privacy.chain import verify_chain
+from civicdesk.audit.chain import verify_chain
 
 
 class Command(BaseCommand):

@@ -7,9 +7,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from civicdesk.privacy.chain import GENESIS_HASH, verify_chain
-from civicdesk.privacy.models import AccessAction, AccessLogEntry
-from civicdesk.privacy.services import record_access
+from civicdesk.audit.chain import GENESIS_HASH, verify_chain
+from civicdesk.audit.models import AccessAction, AccessLogEntry
+from civicdesk.audit.services import record_access
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from tests.test_env import run
 
 RECORD = (
     "from civicdesk.accounts.models import User;"
-    "from civicdesk.privacy.services import record_access;"
+    "from civicdesk.audit.services import record_access;"
     "u = User.objects.create_user(username='u', password='x' * 16, role='operator');"
     "[record_access(acting_user=u, action='view', obj=u, fields=['name']) for _ in range(3)]"
 )

@@ -5,9 +5,9 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from civicdesk.privacy.chain import verify_chain
-from civicdesk.privacy.models import AccessAction, AccessLogEntry
-from civicdesk.privacy.services import record_access
+from civicdesk.audit.chain import verify_chain
+from civicdesk.audit.models import AccessAction, AccessLogEntry
+from civicdesk.audit.services import record_access
 
 
 @pytest.mark.django_db(transaction=True)

@@ -51,10 +51,10 @@ from civicdesk.dunning.models import (
     StaffRequest,
     VisitRecord,
 )
-from civicdesk.privacy import export_requests, incidents, purge, status_report
-from civicdesk.privacy.models import AccessAlert
-from civicdesk.privacy.models.access import AlertKind
+from civicdesk.oversight.models import AccessAlert, AlertKind
+from civicdesk.oversight.services import purge, status_report
 from civicdesk.privacy.models.registers import ExportRequestStatus
+from civicdesk.privacy.services import export_requests, incidents
 from civicdesk.receivables.models import ImportKind, ImportRun, ImportStatus
 from civicdesk.sms.models import SmsReply
 from tests.conftest import sign_in

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "civicdesk.dunning",
     "civicdesk.sms",
     "civicdesk.reports",
+    "civicdesk.oversight",
 ]
 
 MIDDLEWARE = [
@@ -64,6 +65,8 @@ MIDDLEWARE = [
     # Content-Security-Policy on every response, refusals below included (docs/adr/0015).
     "civicdesk.core.middleware.ContentSecurityPolicyMiddleware",
     "civicdesk.core.middleware.AllowedNetworksMiddleware",
+    # The client's address for the access log while the request is served (audit.context).
+    "civicdesk.core.middleware.ClientAddressMiddleware",
     # Sign-in and API rate limits, counted in the database before sessions (docs/adr/0015).
     "civicdesk.core.ratelimit.RateLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

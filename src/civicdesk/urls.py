@@ -3,6 +3,9 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 
+from civicdesk.oversight import urls as oversight_urls
+from civicdesk.privacy import urls as privacy_urls
+
 admin.site.site_header = "CivicDesk 管理"
 admin.site.site_title = "CivicDesk 管理"
 admin.site.index_title = "管理メニュー"
@@ -12,7 +15,11 @@ urlpatterns = [
     path("admin/login/", RedirectView.as_view(pattern_name="accounts:login", query_string=True)),
     path("admin/", admin.site.urls),
     path("accounts/", include("civicdesk.accounts.urls")),
-    path("privacy/", include("civicdesk.privacy.urls")),
+    # 個人情報管理: the privacy pages and the oversight pages above them, one section.
+    path(
+        "privacy/",
+        include(([*privacy_urls.urlpatterns, *oversight_urls.urlpatterns], "privacy")),
+    ),
     path("obligors/", include("civicdesk.registry.urls")),
     path("receivables/", include("civicdesk.receivables.urls")),
     path("dunning/", include("civicdesk.dunning.urls")),

@@ -24,8 +24,8 @@ from civicdesk.dunning.services.handovers import (
     export_staff_requests,
 )
 from civicdesk.privacy import field_policy
-from civicdesk.privacy.exports import ExportError
 from civicdesk.privacy.models import ExportRecord
+from civicdesk.privacy.services.export_register import ExportError
 from tests.conftest import sign_in
 from tests.registry.factories import AccountFactory, InstallmentFactory, ObligorFactory
 

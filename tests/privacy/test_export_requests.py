@@ -22,9 +22,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from civicdesk.audit.models import AccessAction, AccessLogEntry
-from civicdesk.privacy import export_requests as flow
-from civicdesk.privacy import export_selectors
-from civicdesk.privacy.exports import ExportError
 from civicdesk.privacy.models import ExportRecord, HandOverRecord
 from civicdesk.privacy.models.registers import (
     ExportRequest,
@@ -32,6 +29,9 @@ from civicdesk.privacy.models.registers import (
     HandOverDirection,
     ReturnMethod,
 )
+from civicdesk.privacy.selectors import exports as export_selectors
+from civicdesk.privacy.services import export_requests as flow
+from civicdesk.privacy.services.export_register import ExportError
 from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db

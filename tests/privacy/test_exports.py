@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from civicdesk.audit.actors import system_actor_name
 from civicdesk.audit.models import AccessAction, AccessLogEntry
-from civicdesk.privacy import exports
-from civicdesk.privacy.exports import ExportError, record_export
 from civicdesk.privacy.models import ExportRecord, HandOverDirection, HandOverRecord
+from civicdesk.privacy.services import export_register as exports
+from civicdesk.privacy.services.export_register import ExportError, record_export
 from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db

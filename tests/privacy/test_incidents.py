@@ -14,8 +14,8 @@ from pypdf import PdfReader
 
 from civicdesk.audit.models import AccessLogEntry
 from civicdesk.core.calendar import TOKYO
-from civicdesk.privacy import incidents
 from civicdesk.privacy.models import Incident, IncidentStatus
+from civicdesk.privacy.services import incidents
 from tests.conftest import sign_in
 from tests.factories import MunicipalityFactory, UserFactory
 

@@ -20,9 +20,9 @@ from django.db import DatabaseError
 from openpyxl import load_workbook
 
 from civicdesk.audit.models import AccessLogEntry
-from civicdesk.privacy import exports
-from civicdesk.privacy.exports import ExportError
 from civicdesk.privacy.models import ExportRecord
+from civicdesk.privacy.services import export_register as exports
+from civicdesk.privacy.services.export_register import ExportError
 from civicdesk.receivables.exporters.contacts import (
     ContactRow,
     contact_sources,

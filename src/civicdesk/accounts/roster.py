@@ -30,14 +30,14 @@ from civicdesk.audit.models import AccessAction
 from civicdesk.audit.services import record_access
 from civicdesk.core.calendar import add_months
 from civicdesk.core.japanese import era_month
-from civicdesk.privacy import export_requests
-from civicdesk.privacy.export_requests import ExportPlan
-from civicdesk.privacy.exports import (
+from civicdesk.privacy.services import export_requests
+from civicdesk.privacy.services.export_register import (
     ExportError,
     ExportResult,
     clean_reason,
     write_registered_export,
 )
+from civicdesk.privacy.services.export_requests import ExportPlan
 
 # How far ahead a roster may be made: next month is the usual one, the month after for leave.
 MONTHS_AHEAD = 2

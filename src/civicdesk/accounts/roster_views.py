@@ -18,13 +18,12 @@ from civicdesk.accounts.forms import (
     RosterCreateForm,
     RosterEntryForm,
 )
-from civicdesk.accounts.services import client_ip
 from civicdesk.audit.models import AccessAction
 from civicdesk.audit.services import record_access
 from civicdesk.core.calendar import add_months
 from civicdesk.core.japanese import era_month
-from civicdesk.privacy.export_views import start_export
 from civicdesk.privacy.forms.exports import ExportRequestForm
+from civicdesk.privacy.views.exports import start_export
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -92,7 +91,6 @@ def _month_page(request, roster, *, entry_form=None, change_form=None, status=20
         action=AccessAction.VIEW,
         obj=roster,
         fields=["entries", "changes"],
-        ip_address=client_ip(request),
     )
     today = timezone.localdate()
     context = {

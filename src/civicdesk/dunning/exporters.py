@@ -7,8 +7,8 @@ from __future__ import annotations
 from civicdesk.dunning.selectors import handovers as handover_selectors
 from civicdesk.dunning.selectors import letters as letter_selectors
 from civicdesk.dunning.services import handovers, letter_prints
-from civicdesk.privacy.export_requests import Exporter, ExportPlan, register_exporter
-from civicdesk.privacy.exports import ExportError
+from civicdesk.privacy.services.export_register import ExportError
+from civicdesk.privacy.services.export_requests import Exporter, ExportPlan, register_exporter
 
 STAFF_REQUESTS = "dunning.staff_requests"
 LETTER_PDF = "dunning.letter_pdf"

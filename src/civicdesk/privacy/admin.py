@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from civicdesk.privacy.models import AccessAlert, ExportRecord, ExportRequest, HandOverRecord
+from civicdesk.privacy.models import ExportRecord, ExportRequest, HandOverRecord
 
 
 class RegisterAdmin(admin.ModelAdmin):
@@ -90,14 +90,3 @@ class ExportRequestAdmin(RegisterAdmin):
     list_select_related = ["requested_by", "approved_by"]
     # The token's hash is of no use to a reader and is left off the page.
     exclude = ["download_token_sha256"]
-
-
-@admin.register(AccessAlert)
-class AccessAlertAdmin(RegisterAdmin):
-    """Read here; analysed by privacy.analysis and reviewed on the inbox page (/privacy/alerts/)."""
-
-    list_display = ["day", "kind", "user", "count", "status", "reviewed_by", "reviewed_at"]
-    list_filter = ["kind", "status", "day"]
-    search_fields = ["user__username", "detail", "review_note"]
-    date_hierarchy = "day"
-    list_select_related = ["user", "reviewed_by"]

@@ -8,7 +8,7 @@ from civicdesk.core.forms import ServiceFormMixin
 from civicdesk.dunning.choices import HandOverReason, StaffRequestKind, StaffRequestStatus
 from civicdesk.dunning.models import HandOver
 from civicdesk.dunning.selectors.handovers import ACTIONS, STATUS_FILTERS
-from civicdesk.privacy.exports import REASON_MAX_LENGTH
+from civicdesk.privacy.services.export_register import REASON_MAX_LENGTH
 
 
 class HandOverForm(ServiceFormMixin, forms.Form):

@@ -28,15 +28,15 @@ from civicdesk.dunning.choices import (
     StaffRequestStatus,
 )
 from civicdesk.dunning.models import Contact, HandOver, StaffRequest
-from civicdesk.privacy.export_requests import ExportPlan
-from civicdesk.privacy.exports import (
+from civicdesk.privacy.field_policy import visible_fields
+from civicdesk.privacy.services.export_register import (
     ExportError,
     ExportResult,
     checked_out_path,
     clean_reason,
     write_registered_export,
 )
-from civicdesk.privacy.field_policy import visible_fields
+from civicdesk.privacy.services.export_requests import ExportPlan
 from civicdesk.receivables.exporters.writers import write_xlsx
 from civicdesk.receivables.models import Account, Installment
 from civicdesk.registry.models import Obligor

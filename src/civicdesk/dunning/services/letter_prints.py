@@ -19,8 +19,8 @@ from civicdesk.audit.services import record_access
 from civicdesk.dunning.choices import LetterBatchStatus
 from civicdesk.dunning.models import LetterBatch
 from civicdesk.dunning.selectors import letters as selectors
-from civicdesk.privacy import exports
-from civicdesk.privacy.export_requests import ExportPlan
+from civicdesk.privacy.services import export_register as exports
+from civicdesk.privacy.services.export_requests import ExportPlan
 
 
 def reprint_letter_batch(

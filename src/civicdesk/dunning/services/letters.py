@@ -51,7 +51,7 @@ from civicdesk.dunning.models import Contact, ContactAccount, LetterBatch, Remin
 from civicdesk.dunning.selectors import letters as selectors
 from civicdesk.dunning.services import letter_documents as documents
 from civicdesk.dunning.services.letter_documents import Letter
-from civicdesk.privacy import exports
+from civicdesk.privacy.services import export_register as exports
 from civicdesk.receivables.models import Account
 from civicdesk.registry.selectors import scope_for
 

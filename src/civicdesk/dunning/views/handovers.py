@@ -11,7 +11,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from civicdesk.accounts.services import client_ip
 from civicdesk.audit.models import AccessAction
 from civicdesk.audit.services import record_access
 from civicdesk.dunning import exporters
@@ -26,8 +25,8 @@ from civicdesk.dunning.forms.handovers import (
 from civicdesk.dunning.selectors import handovers as selectors
 from civicdesk.dunning.selectors.inbound import case_url
 from civicdesk.dunning.services import handovers as services
-from civicdesk.privacy.export_views import start_export
 from civicdesk.privacy.forms.exports import ExportOptionsForm
+from civicdesk.privacy.views.exports import start_export
 from civicdesk.registry.selectors import obligors_for
 
 
@@ -52,7 +51,6 @@ def hand_overs(request):
             action=AccessAction.VIEW,
             fields=["resident_no", "revenue_type"],
             reason=f"引継ぎ一覧（{len(inbox.rows)}件）",
-            ip_address=client_ip(request),
         )
     context = {
         "inbox": inbox,
@@ -90,7 +88,6 @@ def hand_over(request, pk: int):
                     acting_user=request.user,
                     hand_over=item,
                     note=form.cleaned_data["note"],
-                    ip_address=client_ip(request),
                 )
             except ValidationError as error:
                 form.add_service_errors(error)
@@ -104,7 +101,6 @@ def hand_over(request, pk: int):
         action=AccessAction.VIEW,
         obj=item,
         fields=detail.fields_shown,
-        ip_address=client_ip(request),
     )
     return render(request, "dunning/handovers/detail.html", {"detail": detail, "form": form})
 
@@ -124,7 +120,6 @@ def hand_over_new(request, obligor_pk: int):
                     reason=form.cleaned_data["reason"],
                     note=form.cleaned_data["note"],
                     revenue_types=form.cleaned_data["revenue_types"],
-                    ip_address=client_ip(request),
                 )
             except ValidationError as error:
                 form.add_service_errors(error)
@@ -142,7 +137,6 @@ def hand_over_new(request, obligor_pk: int):
         obj=obligor,
         fields=["resident_no"],
         reason="引継ぎの起票",
-        ip_address=client_ip(request),
     )
     context = {"form": form, "obligor": obligor, "case_url": case_url(obligor.pk)}
     return render(request, "dunning/handovers/new.html", context)
@@ -172,7 +166,6 @@ def staff_requests(request):
             action=AccessAction.VIEW,
             fields=["resident_no", "revenue_type", "case_no"],
             reason=f"職員への依頼一覧（{len(rows)}件）",
-            ip_address=client_ip(request),
         )
     context = {
         "rows": rows,
@@ -212,9 +205,7 @@ def staff_request_done(request, pk: int):
     _require_requests(request.user)
     item = get_object_or_404(selectors.staff_requests_for(request.user), pk=pk)
     try:
-        services.complete_staff_request(
-            acting_user=request.user, request=item, ip_address=client_ip(request)
-        )
+        services.complete_staff_request(acting_user=request.user, request=item)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

@@ -14,15 +14,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from civicdesk.accounts.services import client_ip
 from civicdesk.core.models import Municipality
 from civicdesk.dunning import exporters
 from civicdesk.dunning.choices import LetterBatchStatus
 from civicdesk.dunning.forms.letters import LetterBatchForm
 from civicdesk.dunning.selectors import letters as selectors
 from civicdesk.dunning.services import letters as services
-from civicdesk.privacy.export_views import start_export
 from civicdesk.privacy.forms.exports import ExportRequestForm
+from civicdesk.privacy.views.exports import start_export
 
 
 def _require(allowed: bool, message: str) -> None:
@@ -62,7 +61,6 @@ def letter_batch_new(request):
                 campaign=form.cleaned_data["campaign"],
                 resident_nos=form.cleaned_data["resident_nos"],
                 revenue_type=form.cleaned_data["revenue_type"] or None,
-                ip_address=client_ip(request),
             )
         except ValidationError as error:
             for name, problems in error.message_dict.items():

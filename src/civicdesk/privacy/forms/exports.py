@@ -6,9 +6,9 @@ from django import forms
 from django.conf import settings
 
 from civicdesk.core.forms import ServiceFormMixin
-from civicdesk.privacy import export_requests
-from civicdesk.privacy.exports import REASON_MAX_LENGTH
 from civicdesk.privacy.models.registers import ReturnMethod
+from civicdesk.privacy.services import export_requests
+from civicdesk.privacy.services.export_register import REASON_MAX_LENGTH
 
 
 class ExportOptionsForm(ServiceFormMixin, forms.Form):

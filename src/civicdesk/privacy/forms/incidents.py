@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from civicdesk.core.forms import ServiceFormMixin
-from civicdesk.privacy import incidents
+from civicdesk.privacy.services import incidents
 
 NO_NAMES = "区民の氏名・住所・番号などは書かず、情報の種類と件数で書いてください。"
 MOMENT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]

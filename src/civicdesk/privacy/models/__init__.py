@@ -1,8 +1,8 @@
-"""The privacy app's models, one module per subdomain."""
+"""The privacy app's models, one module per subdomain: the export and hand-over registers and
+incidents. (The access log lives in ``civicdesk.audit``; purge, alerts and the status report in
+``civicdesk.oversight``.)"""
 
-from civicdesk.privacy.models.access import AccessAlert, AlertKind, AlertStatus
-from civicdesk.privacy.models.incidents import Incident, IncidentStatus, PrivacyStatusReport
-from civicdesk.privacy.models.purge import PurgePlan, PurgeScope, PurgeStatus, PurgeVerification
+from civicdesk.privacy.models.incidents import Incident, IncidentStatus
 from civicdesk.privacy.models.registers import (
     ExportRecord,
     ExportRequest,
@@ -13,9 +13,6 @@ from civicdesk.privacy.models.registers import (
 )
 
 __all__ = [
-    "AccessAlert",
-    "AlertKind",
-    "AlertStatus",
     "ExportRecord",
     "ExportRequest",
     "ExportRequestStatus",
@@ -23,10 +20,5 @@ __all__ = [
     "HandOverRecord",
     "Incident",
     "IncidentStatus",
-    "PrivacyStatusReport",
-    "PurgePlan",
-    "PurgeScope",
-    "PurgeStatus",
-    "PurgeVerification",
     "ReturnMethod",
 ]

@@ -25,7 +25,7 @@ from civicdesk.core.choices import (
     RevenueType,
 )
 from civicdesk.core.japanese import era_date
-from civicdesk.privacy.exports import (
+from civicdesk.privacy.services.export_register import (
     ExportError,
     ExportResult,
     checked_out_path,

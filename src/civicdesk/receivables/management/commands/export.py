@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
 from civicdesk.core.japanese import parse_era_date
-from civicdesk.privacy.exports import ExportError
+from civicdesk.privacy.services.export_register import ExportError
 from civicdesk.receivables.exporters.contacts import FORMATS, export_contacts
 from civicdesk.receivables.exporters.writers import ENCODING_LABELS, ENCODINGS
 

@@ -44,7 +44,8 @@ class SignInError(Exception):
 
 def client_ip(request) -> str | None:
     # Behind nginx the real address arrives in X-Real-IP, believed from a trusted proxy only
-    # (docs/operations.md).
+    # (docs/operations.md). record_access reads it from audit.context (set by
+    # core.middleware.ClientAddressMiddleware); only the privacy views still pass it by hand.
     return client_address(request)
 
 
@@ -70,7 +71,6 @@ def _refuse_off_roster(request, user: User) -> None:
         obj=user,
         username=user.get_username(),
         reason=OFF_ROSTER_REASON,
-        ip_address=client_ip(request),
     )
     request.session.pop(PENDING_KEY, None)
     raise SignInError(OFF_ROSTER_MESSAGE)
@@ -115,7 +115,6 @@ def end_off_roster_session(request) -> None:
         action=AccessAction.LOGOUT,
         obj=request.user,
         reason=OFF_ROSTER_REASON,
-        ip_address=client_ip(request),
     )
     auth.logout(request)
 
@@ -155,7 +154,6 @@ def confirm_enrolment(request, *, user: User, token: str) -> None:
             acting_user=user,
             action=AccessAction.MFA_ENROLLED,
             obj=user,
-            ip_address=client_ip(request),
         )
         _complete_login(request, user, device)
 
@@ -173,9 +171,7 @@ def _complete_login(request, user: User, device: TOTPDevice) -> None:
     auth.login(request, user, backend=MODEL_BACKEND)
     django_otp.login(request, device)
     remember_roster_month(request, user)
-    record_access(
-        acting_user=user, action=AccessAction.LOGIN, obj=user, ip_address=client_ip(request)
-    )
+    record_access(acting_user=user, action=AccessAction.LOGIN, obj=user)
 
 
 def _record_failure(request, username: str, *, wrong: str = "") -> None:
@@ -191,7 +187,6 @@ def _record_failure(request, username: str, *, wrong: str = "") -> None:
         action=action,
         obj=user,
         username=username[:150],
-        ip_address=client_ip(request),
     )
     if locked or not wrong:
         request.session.pop(PENDING_KEY, None)
@@ -206,9 +201,7 @@ def _record_failure(request, username: str, *, wrong: str = "") -> None:
 def log_out(request) -> None:
     user = request.user
     if user.is_authenticated:
-        record_access(
-            acting_user=user, action=AccessAction.LOGOUT, obj=user, ip_address=client_ip(request)
-        )
+        record_access(acting_user=user, action=AccessAction.LOGOUT, obj=user)
     auth.logout(request)
 
 

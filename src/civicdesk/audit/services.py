@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.ipv6 import clean_ipv6_address
 
 from civicdesk.audit import chain
+from civicdesk.audit.context import current_client_address
 from civicdesk.audit.models import AccessAction, AccessLogEntry, ChainHead
 
 
@@ -26,7 +27,9 @@ def record_access(
 
     Runs inside the caller's transaction: if the change it records is rolled back, so is the
     entry. ``username`` names the account for events without a signed-in user (a failed
-    login); otherwise it is taken from ``acting_user``.
+    login); otherwise it is taken from ``acting_user``. ``ip_address`` defaults to the client
+    of the request being served (audit.context; None in commands and tasks): pass it only
+    when the caller knows better.
     """
     if action not in AccessAction.values:
         raise ValueError(f"unknown access action: {action!r}")
@@ -43,7 +46,7 @@ def record_access(
             object_id=str(obj.pk) if obj is not None else "",
             fields=sorted(set(fields)),
             reason=reason,
-            ip_address=_normalised_ip(ip_address),
+            ip_address=_normalised_ip(ip_address or current_client_address()),
             prev_hash=head.last_hash,
         )
         entry.content_hash = chain.content_hash(entry)

@@ -1,4 +1,5 @@
-"""Requests from outside the municipality's networks never reach the application."""
+"""Requests from outside the municipality's networks never reach the application; the client's
+address of every other request is known to the access log while the request is served."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import ipaddress
 
 from django.conf import settings
 from django.http import HttpResponseForbidden
+
+from civicdesk.audit.context import reset_client_address, set_client_address
 
 DENIED = (
     '<!doctype html><html lang="ja"><meta charset="utf-8"><title>アクセスできません</title>'
@@ -27,6 +30,22 @@ class AllowedNetworksMiddleware:
         if allowed and not _inside(client_address(request), allowed):
             return HttpResponseForbidden(DENIED, content_type="text/html; charset=utf-8")
         return self.get_response(request)
+
+
+class ClientAddressMiddleware:
+    """The client's address (``client_address``: the trusted-proxy rule) in the access log's
+    context variable while the request is served, reset afterwards — after an error as well —
+    so that ``record_access`` records it without every caller passing it (audit.context)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = set_client_address(client_address(request))
+        try:
+            return self.get_response(request)
+        finally:
+            reset_client_address(token)
 
 
 def client_address(request) -> str | None:

@@ -10,7 +10,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from civicdesk.accounts.services import client_ip
 from civicdesk.receivables import selectors, services
 from civicdesk.receivables.forms import ImportUploadForm
 
@@ -32,7 +31,6 @@ def imports(request):
                 upload=form.cleaned_data["file"],
                 encoding=form.cleaned_data["encoding"],
                 full=form.cleaned_data["full"],
-                ip_address=client_ip(request),
             )
             messages.success(request, "ファイルを受け付けました。内容を検証しています。")
             return redirect("receivables:import_run", pk=run.pk)
@@ -69,9 +67,7 @@ def import_execute(request, pk: int):
     run = get_object_or_404(selectors.import_runs_for(request.user), pk=pk)
     new_run = None
     if selectors.may_execute(run):
-        new_run = services.queue_validated_import(
-            acting_user=request.user, run=run, ip_address=client_ip(request)
-        )
+        new_run = services.queue_validated_import(acting_user=request.user, run=run)
     if new_run is None:
         messages.error(
             request,

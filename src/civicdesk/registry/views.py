@@ -4,7 +4,6 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 
-from civicdesk.accounts.services import client_ip
 from civicdesk.audit.models import AccessAction
 from civicdesk.audit.services import record_access
 from civicdesk.registry import selectors
@@ -31,7 +30,6 @@ def search(request):
             acting_user=request.user,
             action=AccessAction.SEARCH,
             reason=f"検索: {result.kind_label}（{result.count}件）",
-            ip_address=client_ip(request),
         )
     context = {"form": form, "result": result, "limit": selectors.SEARCH_LIMIT}
     return render(request, "registry/search.html", context)
@@ -50,6 +48,5 @@ def obligor_detail(request, pk: int):
         action=AccessAction.VIEW,
         obj=obligor,
         fields=view.fields_shown,
-        ip_address=client_ip(request),
     )
     return render(request, "registry/obligor.html", {"view": view})

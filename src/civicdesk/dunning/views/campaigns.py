@@ -9,7 +9,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from civicdesk.accounts.services import client_ip
 from civicdesk.dunning.choices import CampaignStatus
 from civicdesk.dunning.forms.campaigns import CampaignForm
 from civicdesk.dunning.selectors import campaigns as selectors
@@ -49,9 +48,7 @@ def campaign_new(request):
             values = form.campaign_values()
             try:
                 if request.POST.get("action") == "save":
-                    campaign = services.create_campaign(
-                        acting_user=request.user, ip_address=client_ip(request), **values
-                    )
+                    campaign = services.create_campaign(acting_user=request.user, **values)
                     messages.success(
                         request, f"催告計画を作成しました（{campaign.build_result.summary()}）。"
                     )
@@ -61,7 +58,6 @@ def campaign_new(request):
                     conditions=values["conditions"],
                     channel=values["channel"],
                     starts_on=values["starts_on"],
-                    ip_address=client_ip(request),
                 )
             except ValidationError as problem:
                 form.add_service_errors(problem)
@@ -98,9 +94,7 @@ def campaign_rebuild(request, pk: int):
     _require(selectors.may_manage_campaigns(request.user))
     campaign = get_object_or_404(selectors.campaigns_for(request.user), pk=pk)
     try:
-        result = services.rebuild_campaign(
-            acting_user=request.user, campaign=campaign, ip_address=client_ip(request)
-        )
+        result = services.rebuild_campaign(acting_user=request.user, campaign=campaign)
     except ValidationError as problem:
         messages.error(request, " ".join(problem.messages))
     else:
@@ -117,7 +111,6 @@ def campaign_status(request, pk: int):
             acting_user=request.user,
             campaign=campaign,
             status=request.POST.get("status", ""),
-            ip_address=client_ip(request),
         )
     except ValidationError as problem:
         messages.error(request, " ".join(problem.messages))

@@ -14,7 +14,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 
 from civicdesk.accounts.models import Role
-from civicdesk.accounts.services import client_ip
 from civicdesk.audit.models import AccessAction
 from civicdesk.audit.services import record_access
 from civicdesk.dunning.choices import ContactChannel
@@ -54,7 +53,6 @@ def case(request, pk: int):
         obj=obligor,
         fields=view.fields_shown,
         reason="案件画面" + ("（受電）" if inbound else ""),
-        ip_address=client_ip(request),
     )
     context = {
         "case": view,
@@ -107,7 +105,6 @@ def _record(request, form: ContactResultForm, view, inbound):
             promises=form.promise_rows(),
             callback_at=data["callback_at"],
             hand_over=form.hand_over(),
-            ip_address=client_ip(request),
         )
     except ValidationError as error:
         form.add_service_errors(error)

@@ -12,7 +12,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from civicdesk.accounts.services import client_ip
 from civicdesk.audit.models import AccessAction
 from civicdesk.audit.services import record_access
 from civicdesk.dunning.forms.inbound import InboundSearchForm
@@ -28,7 +27,7 @@ def _require_inbound(user) -> None:
 
 def _pops_context(request) -> dict:
     pops = selectors.pops_for(request.user)
-    services.record_pops_shown(acting_user=request.user, pops=pops, ip_address=client_ip(request))
+    services.record_pops_shown(acting_user=request.user, pops=pops)
     return {"pops": pops, "pop_minutes": selectors.POP_MINUTES}
 
 
@@ -46,7 +45,6 @@ def inbound(request):
             acting_user=request.user,
             action=AccessAction.SEARCH,
             reason=f"受電検索: {result.kind_label}（{result.count}件）",
-            ip_address=client_ip(request),
         )
     context = {
         **_pops_context(request),
@@ -77,7 +75,5 @@ def inbound_record(request, obligor_pk: int):
     """受電を記録: a call the PBX did not announce, for the obligor chosen; on to the case."""
     _require_inbound(request.user)
     obligor = get_object_or_404(obligors_for(request.user), pk=obligor_pk)
-    call = services.record_inbound_call(
-        acting_user=request.user, obligor=obligor, ip_address=client_ip(request)
-    )
+    call = services.record_inbound_call(acting_user=request.user, obligor=obligor)
     return redirect(selectors.case_url(obligor.pk, call.pk))

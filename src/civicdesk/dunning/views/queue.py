@@ -8,7 +8,6 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from civicdesk.accounts.services import client_ip
 from civicdesk.audit.models import AccessAction
 from civicdesk.audit.services import record_access
 from civicdesk.dunning.models import WorkItem
@@ -61,6 +60,5 @@ def no_effect(request):
             action=AccessAction.VIEW,
             fields=listing.fields_shown,
             reason=f"効果なし一覧（{len(listing.rows)}件表示／全{listing.count}件）",
-            ip_address=client_ip(request),
         )
     return render(request, "dunning/queue/no_effect.html", {"listing": listing})

@@ -18,7 +18,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
-from civicdesk.accounts.services import client_ip
 from civicdesk.audit.models import AccessAction
 from civicdesk.audit.services import record_access
 from civicdesk.dunning.choices import VisitResult
@@ -54,7 +53,6 @@ def visit_stop(request, pk: int):
         obj=page.stop.work_item.obligor,
         fields=page.fields_shown,
         reason=f"訪問結果入力画面（訪問先 {page.stop.position} 番）",
-        ip_address=client_ip(request),
     )
     context = {
         "page": page,
@@ -82,7 +80,6 @@ def _record(request, form: VisitResultForm, page):
             evidence=data["evidence"],
             management_company=data["management_company"],
             visited_at=data["visited_at"],
-            ip_address=client_ip(request),
         )
     except ValidationError as error:
         form.add_service_errors(error)

@@ -18,7 +18,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from civicdesk.accounts.models import Role, User
-from civicdesk.accounts.services import client_ip
 from civicdesk.audit.models import AccessAction
 from civicdesk.audit.services import record_access
 from civicdesk.core.calendar import TOKYO
@@ -153,7 +152,6 @@ def _build(request, form: VisitListForm, campaign):
             visitor=visitor,
             areas=form.area_list(),
             size=form.cleaned_data["size"],
-            ip_address=client_ip(request),
         )
     except PermissionDenied as error:
         form.add_error("visitor" if form.choose_visitor else None, str(error))
@@ -172,7 +170,6 @@ def visit_list(request, pk: int):
         obj=visit_list,
         fields=sheet.fields_shown,
         reason=f"訪問リスト（{len(sheet.rows)}件）",
-        ip_address=client_ip(request),
     )
     context = {
         "visit_list": visit_list,
@@ -194,7 +191,6 @@ def visit_list_sheet(request, pk: int):
         obj=visit_list,
         fields=sheet.fields_shown,
         reason=f"訪問リスト（A4）の印刷（{len(sheet.rows)}件）",
-        ip_address=client_ip(request),
     )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="visit-list-{visit_list.pk}.pdf"'
@@ -205,9 +201,7 @@ def visit_list_sheet(request, pk: int):
 def visit_list_release(request, pk: int):
     visit_list = _visible_list(request, pk)
     try:
-        released = services.release_visit_list(
-            acting_user=request.user, visit_list=visit_list, ip_address=client_ip(request)
-        )
+        released = services.release_visit_list(acting_user=request.user, visit_list=visit_list)
     except PermissionDenied:
         raise Http404 from None
     messages.success(request, f"未訪問の {released} 件を戻しました。ほかの担当者が対応できます。")

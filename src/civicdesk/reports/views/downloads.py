@@ -15,7 +15,6 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from civicdesk.accounts.services import client_ip
 from civicdesk.audit.models import AccessAction
 from civicdesk.audit.services import record_access
 from civicdesk.reports.choices import ReportKind
@@ -47,7 +46,6 @@ def download(request, kind: str, period: str, fmt: str):
         obj=shown.version,
         fields=["hot_voice"] if kind == ReportKind.DAILY else [],
         reason=EXPORT_REASON,
-        ip_address=client_ip(request),
     )
     response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = content_disposition_header(True, file_name(period, fmt))

@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from civicdesk.accounts.services import client_ip
 from civicdesk.audit.models import AccessAction
 from civicdesk.audit.services import record_access
 from civicdesk.core.japanese import fiscal_year_of
@@ -214,7 +213,6 @@ def _log_hot_voice(request, shown: Shown) -> None:
         obj=shown.version,
         fields=ACCESS_FIELDS,
         reason="日次報告書の閲覧（ホットボイス）",
-        ip_address=client_ip(request),
     )
 
 
@@ -254,7 +252,6 @@ def finalise(request, kind: str, period: str):
                     _save_remarks(request, period, form)
                 report = services.finalise_report(
                     acting_user=request.user, kind=kind, period=period.start,
-                    ip_address=client_ip(request),
                 )  # fmt: skip
         except ValidationError as error:
             form.add_service_errors(error)
@@ -271,7 +268,6 @@ def _save_remarks(request, period: Period, form: RemarksForm) -> None:
         period=period.start,
         remarks=form.cleaned_data["remarks"],
         proposals=form.cleaned_data.get("proposals", ""),
-        ip_address=client_ip(request),
     )
 
 
@@ -283,7 +279,7 @@ def correct(request, kind: str, period: str):
         try:
             report = services.correct_report(
                 acting_user=request.user, kind=kind, period=period.start,
-                reason=form.cleaned_data["reason"], ip_address=client_ip(request),
+                reason=form.cleaned_data["reason"],
             )  # fmt: skip
         except ValidationError as error:
             form.add_service_errors(error)

@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from civicdesk.accounts.services import client_ip
 from civicdesk.core.japanese import fiscal_year_label
 from civicdesk.reports import selectors, target_services
 from civicdesk.reports.forms import TargetCountsForm
@@ -75,7 +74,6 @@ def _save(request, fiscal_year: int, form: TargetCountsForm) -> bool:
     try:
         changed = target_services.save_targets(
             acting_user=request.user, fiscal_year=fiscal_year, counts=form.counts(),
-            ip_address=client_ip(request),
         )  # fmt: skip
     except ValidationError as error:
         form.add_service_errors(error)
@@ -87,7 +85,7 @@ def _save(request, fiscal_year: int, form: TargetCountsForm) -> bool:
 def _create(request, fiscal_year: int):
     try:
         made = target_services.create_contract_targets(
-            acting_user=request.user, fiscal_year=fiscal_year, ip_address=client_ip(request)
+            acting_user=request.user, fiscal_year=fiscal_year
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))

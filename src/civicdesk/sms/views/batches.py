@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from civicdesk.accounts.services import client_ip
 from civicdesk.audit.models import AccessAction
 from civicdesk.audit.services import record_access
 from civicdesk.registry.models import Obligor
@@ -72,9 +71,7 @@ def batch_new(request):
 
 def _send(request, form):
     try:
-        batch = services.create_sms_batch(
-            **form.service_arguments(), acting_user=request.user, ip_address=client_ip(request)
-        )
+        batch = services.create_sms_batch(**form.service_arguments(), acting_user=request.user)
     except ValidationError as error:
         form.add_service_errors(error)
         return _list_page(request, form)
@@ -132,7 +129,6 @@ def _log_sample(request, plan: services.BatchPlan) -> None:
         obj=Obligor(pk=plan.sample.obligor_id),
         fields=[rendering.PERSONAL_FIELDS[name] for name in personal],
         reason=f"SMS 送信の件数確認（本文の見本・{plan.template.name}）",
-        ip_address=client_ip(request),
     )
 
 
@@ -161,7 +157,6 @@ def batch(request, pk: int):
             obj=batch,
             fields=MESSAGE_LIST_FIELDS,
             reason=f"SMS 送信 #{batch.pk} の送信先一覧（{page.number}ページ・{len(rows)}件）",
-            ip_address=client_ip(request),
         )
     context = {
         **_progress_context(request, batch),
@@ -243,7 +238,7 @@ def _control(request, pk: int, service, done: str):
     _require(selectors.may_control_batches(request.user), "SMS の送信を操作する権限がありません。")
     batch = _batch_or_404(request, pk)
     try:
-        service(acting_user=request.user, batch=batch, ip_address=client_ip(request))
+        service(acting_user=request.user, batch=batch)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

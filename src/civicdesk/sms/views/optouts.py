@@ -11,7 +11,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from civicdesk.accounts.services import client_ip
 from civicdesk.audit.models import AccessAction
 from civicdesk.audit.services import record_access
 from civicdesk.sms.forms.optouts import OptOutForm, OptOutSearchForm
@@ -41,7 +40,6 @@ def opt_outs(request):
                     acting_user=user,
                     number=form.cleaned_data["number"],
                     note=form.cleaned_data["note"],
-                    ip_address=client_ip(request),
                 )
             except ValidationError as error:
                 form.add_service_errors(error)
@@ -57,7 +55,6 @@ def opt_outs(request):
             action=AccessAction.VIEW,
             fields=["phone"],
             reason=f"SMS 受信拒否一覧（{len(listing.rows)}件）",
-            ip_address=client_ip(request),
         )
     context = {"listing": listing, "form": form, "search": search, "may_change": may_change}
     return render(request, "sms/optouts/list.html", context)
@@ -67,8 +64,6 @@ def opt_outs(request):
 def opt_out_delete(request, pk: int):
     _require(selectors.may_change_opt_outs(request.user), "受信拒否を解除する権限がありません。")
     opt_out = get_object_or_404(selectors.opt_outs_for(request.user), pk=pk)
-    services.remove_opt_out(
-        acting_user=request.user, opt_out=opt_out, ip_address=client_ip(request)
-    )
+    services.remove_opt_out(acting_user=request.user, opt_out=opt_out)
     messages.success(request, f"{opt_out.display} の受信拒否を解除しました。")
     return redirect("sms:optouts")

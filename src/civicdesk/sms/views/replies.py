@@ -9,7 +9,6 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from civicdesk.accounts.services import client_ip
 from civicdesk.audit.models import AccessAction
 from civicdesk.audit.services import record_access
 from civicdesk.sms.selectors import replies as selectors
@@ -27,6 +26,5 @@ def replies(request):
             action=AccessAction.VIEW,
             fields=listing.fields_shown,
             reason=f"SMS 返信一覧（{len(listing.rows)}件）",
-            ip_address=client_ip(request),
         )
     return render(request, "sms/replies/list.html", {"listing": listing})

@@ -15,7 +15,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from civicdesk.accounts.services import client_ip
 from civicdesk.core.models import Municipality
 from civicdesk.sms import rendering
 from civicdesk.sms.forms.templates import SmsTemplateForm
@@ -86,7 +85,6 @@ def _form_page(request, *, template):
                 saved = services.save_sms_template(
                     acting_user=request.user,
                     template=template,
-                    ip_address=client_ip(request),
                     **form.values(),
                 )
             except ValidationError as problem:

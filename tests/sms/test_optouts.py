@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
+from civicdesk.audit.context import serving_client
 from civicdesk.audit.models import AccessLogEntry
 from civicdesk.dunning.choices import CampaignChannel
 from civicdesk.sms.choices import OptOutSource
@@ -97,7 +98,8 @@ def test_only_supervisors_and_staff_add_opt_outs(users_by_role, role):
 
 
 def test_adding_is_logged_with_the_user_and_address(supervisor):
-    opt_out = add_opt_out(acting_user=supervisor, number="09012345678", ip_address="10.0.0.8")
+    with serving_client("10.0.0.8"):
+        opt_out = add_opt_out(acting_user=supervisor, number="09012345678")
     entry = AccessLogEntry.objects.get(object_type="sms.optout")
     assert (entry.actor, entry.action, entry.object_id) == (supervisor, "create", str(opt_out.pk))
     assert entry.fields == ["phone"]

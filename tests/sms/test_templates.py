@@ -14,6 +14,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from civicdesk.audit.context import serving_client
 from civicdesk.audit.models import AccessAction, AccessLogEntry
 from civicdesk.core.calendar import TOKYO
 from civicdesk.core.models import Municipality
@@ -344,7 +345,8 @@ def test_gsm7_bodies_count_septets_and_escapes_take_two(center, supervisor):
 
 def test_saving_writes_one_log_entry_without_personal_fields(center, supervisor):
     before = AccessLogEntry.objects.count()
-    template = save(supervisor, ip_address="192.0.2.7")
+    with serving_client("192.0.2.7"):
+        template = save(supervisor)
     created = AccessLogEntry.objects.order_by("-seq").first()
     assert AccessLogEntry.objects.count() == before + 1
     assert (created.action, created.object_id, created.fields) == (

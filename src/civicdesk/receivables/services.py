@@ -353,7 +353,7 @@ def _record(run: ImportRun, acting_user, kept: list[str], rows: int) -> None:
 # --- Queuing imports from the staff page (the worker runs them through run_import) ---
 
 
-def queue_import_upload(*, acting_user, kind, upload, encoding, full, ip_address=None) -> ImportRun:
+def queue_import_upload(*, acting_user, kind, upload, encoding, full) -> ImportRun:
     """Save the uploaded file into a pending dry-run ImportRun and enqueue its validation."""
     digest = hashlib.sha256()
     for chunk in upload.chunks():
@@ -381,13 +381,12 @@ def queue_import_upload(*, acting_user, kind, upload, encoding, full, ip_address
             action=AccessAction.CREATE,
             obj=run,
             reason=f"取込みファイル受付（検証）: {display_name}",
-            ip_address=ip_address,
         )
         _tasks().execute_import_run.enqueue(run.pk)
     return run
 
 
-def queue_validated_import(*, acting_user, run: ImportRun, ip_address=None) -> ImportRun | None:
+def queue_validated_import(*, acting_user, run: ImportRun) -> ImportRun | None:
     """A new pending ImportRun for the validated upload; the validation run stays as it was.
 
     None when the file was imported meanwhile (two clicks, two staff members).
@@ -414,7 +413,6 @@ def queue_validated_import(*, acting_user, run: ImportRun, ip_address=None) -> I
             action=AccessAction.CREATE,
             obj=new_run,
             reason=f"取込み実行の受付: {run.file_name}（検証 #{run.pk}）",
-            ip_address=ip_address,
         )
         _tasks().execute_import_run.enqueue(new_run.pk)
     return new_run

@@ -61,7 +61,7 @@ def _latest(municipality, kind: str, period: dt.date) -> Report | None:
 
 
 def save_report_remarks(
-    *, acting_user, kind: str, period: dt.date, remarks: str, proposals: str = "", ip_address=None
+    *, acting_user, kind: str, period: dt.date, remarks: str, proposals: str = ""
 ) -> Report:
     """The remarks (所感) and, for a month, the proposals of the draft (made on first save)."""
     municipality = _check(acting_user, kind)
@@ -84,11 +84,11 @@ def save_report_remarks(
         report.remarks = (remarks or "").strip()
         report.proposals = (proposals or "").strip() if kind == ReportKind.MONTHLY else ""
         report.save()
-        _log(acting_user, report, AccessAction.CHANGE, "報告書の所感を保存", ip_address)
+        _log(acting_user, report, AccessAction.CHANGE, "報告書の所感を保存")
     return report
 
 
-def finalise_report(*, acting_user, kind: str, period: dt.date, ip_address=None) -> Report:
+def finalise_report(*, acting_user, kind: str, period: dt.date) -> Report:
     """Keep the figures as they are now with the remarks; the version is closed for good."""
     municipality = _check(acting_user, kind)
     with transaction.atomic():
@@ -103,13 +103,11 @@ def finalise_report(*, acting_user, kind: str, period: dt.date, ip_address=None)
         report.finalised_by = acting_user
         report.finalised_at = timezone.now()
         report.save()
-        _log(acting_user, report, AccessAction.CHANGE, "報告書を確定", ip_address)
+        _log(acting_user, report, AccessAction.CHANGE, "報告書を確定")
     return report
 
 
-def correct_report(
-    *, acting_user, kind: str, period: dt.date, reason: str, ip_address=None
-) -> Report:
+def correct_report(*, acting_user, kind: str, period: dt.date, reason: str) -> Report:
     """A new draft version after a finalised one (both are kept)."""
     municipality = _check(acting_user, kind)
     reason = (reason or "").strip()
@@ -124,7 +122,7 @@ def correct_report(
             remarks=report.remarks, proposals=report.proposals,
             correction_reason=reason[:200], created_by=acting_user,
         )  # fmt: skip
-        _log(acting_user, new, AccessAction.CREATE, f"報告書の訂正版を作成: {reason}", ip_address)
+        _log(acting_user, new, AccessAction.CREATE, f"報告書の訂正版を作成: {reason}")
     return new
 
 
@@ -138,14 +136,13 @@ def _figures(municipality, kind: str, period: dt.date) -> dict:
     return data
 
 
-def _log(acting_user, report: Report, action, reason: str, ip_address) -> None:
+def _log(acting_user, report: Report, action, reason: str) -> None:
     record_access(
         acting_user=acting_user,
         action=action,
         obj=report,
         fields=["remarks"],
         reason=reason,
-        ip_address=ip_address,
     )
 
 

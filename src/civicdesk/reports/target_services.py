@@ -43,9 +43,7 @@ def _count_error(value) -> str | None:
     return None
 
 
-def save_targets(
-    *, acting_user, fiscal_year: int, counts: dict[int, int], ip_address=None
-) -> list[Target]:
+def save_targets(*, acting_user, fiscal_year: int, counts: dict[int, int]) -> list[Target]:
     """Set the counts of target lines of the fiscal year ({target pk: count}); all or none.
 
     Errors are keyed by the target's pk (as text), or "__all__". Returns the lines changed.
@@ -79,12 +77,11 @@ def save_targets(
                 obj=target,
                 fields=["count"],
                 reason=f"予定件数の変更（{target}: {old:,} → {target.count:,}）",
-                ip_address=ip_address,
             )
     return changed
 
 
-def create_contract_targets(*, acting_user, fiscal_year: int, ip_address=None) -> list[Target]:
+def create_contract_targets(*, acting_user, fiscal_year: int) -> list[Target]:
     """The contract's lines and counts (seed 000 §16) for a fiscal year without targets yet;
     staff then adjust the counts. Lines that exist are kept as they are."""
     municipality = _municipality(acting_user, ADD_TARGETS, fiscal_year)
@@ -97,6 +94,5 @@ def create_contract_targets(*, acting_user, fiscal_year: int, ip_address=None) -
                 obj=target,
                 fields=["count"],
                 reason=f"予定件数の登録（仕様書の件数: {target.count:,}）",
-                ip_address=ip_address,
             )
     return made

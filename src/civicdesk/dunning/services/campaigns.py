@@ -88,7 +88,6 @@ def preview_campaign(
     municipality: Municipality | None = None,
     starts_on: dt.date | None = None,
     today: dt.date | None = None,
-    ip_address: str | None = None,
 ) -> CampaignPreview:
     """Counts for the 「件数を確認」 button; writes nothing but the access-log search entry."""
     _require(acting_user, "dunning.add_campaign", "催告計画を作成する権限がありません。")
@@ -110,7 +109,6 @@ def preview_campaign(
             f"催告計画の件数確認: {preview.obligors} 人・{preview.accounts} 口座・"
             f"未納額 {preview.unpaid_total} 円"
         ),
-        ip_address=ip_address,
     )
     return preview
 
@@ -155,7 +153,6 @@ def create_campaign(
     operators: Sequence[User | int] = (),
     municipality: Municipality | None = None,
     today: dt.date | None = None,
-    ip_address: str | None = None,
 ) -> Campaign:
     """Validate, save and build the items in one transaction (nothing is left on failure).
 
@@ -204,7 +201,6 @@ def create_campaign(
             action=AccessAction.CREATE,
             obj=campaign,
             reason=f"催告計画の作成と対象抽出: {result.summary()}",
-            ip_address=ip_address,
         )
     campaign.build_result = result
     return campaign
@@ -308,7 +304,7 @@ def _operators(municipality, operators, errors) -> list[User]:
 
 
 def rebuild_campaign(
-    *, acting_user, campaign: Campaign, today: dt.date | None = None, ip_address=None
+    *, acting_user, campaign: Campaign, today: dt.date | None = None
 ) -> BuildResult:
     """Re-run the conditions: add new matches, update and drop open items (worked ones stay)."""
     _require(acting_user, "dunning.change_campaign", "催告計画を変更する権限がありません。")
@@ -326,7 +322,6 @@ def rebuild_campaign(
             action=AccessAction.CHANGE,
             obj=campaign,
             reason=f"催告計画の再抽出: {result.summary()}",
-            ip_address=ip_address,
         )
     return result
 
@@ -334,9 +329,7 @@ def rebuild_campaign(
 # --- status ------------------------------------------------------------------------------------
 
 
-def set_campaign_status(
-    *, acting_user, campaign: Campaign, status: str, ip_address: str | None = None
-) -> Campaign:
+def set_campaign_status(*, acting_user, campaign: Campaign, status: str) -> Campaign:
     """Pause, resume or close a campaign (a closed campaign stays closed)."""
     _require(acting_user, "dunning.change_campaign", "催告計画を変更する権限がありません。")
     _require_own(acting_user, campaign)
@@ -357,7 +350,6 @@ def set_campaign_status(
             obj=campaign,
             fields=["status"],
             reason=f"催告計画の状態: {old} → {campaign.get_status_display()}",
-            ip_address=ip_address,
         )
     return campaign
 

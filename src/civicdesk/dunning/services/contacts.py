@@ -28,7 +28,7 @@ from civicdesk.audit.models import AccessAction
 from civicdesk.audit.services import record_access
 from civicdesk.core import calendar
 from civicdesk.core.calendar import TOKYO, CalendarError, Service
-from civicdesk.core.japanese import era_date, format_phone, normalize_phone, phone_kind
+from civicdesk.core.japanese import era_date
 from civicdesk.dunning.choices import (
     NOT_REACHED_OUTCOMES,
     VISIT_ONLY_OUTCOMES,
@@ -41,8 +41,9 @@ from civicdesk.dunning.choices import (
 from civicdesk.dunning.coverage import coverage_of, reached_on
 from civicdesk.dunning.models import Contact, ContactAccount, InboundCall, Promise, WorkItem
 from civicdesk.receivables.models import Account
-from civicdesk.registry.models import Phone, PhoneSource
+from civicdesk.registry.models import Phone
 from civicdesk.registry.selectors import scope_for
+from civicdesk.registry.services import add_collected_phone, collected_number
 
 # Which business calendar says whether a contact of this channel was made at night.
 CHANNEL_SERVICES = {
@@ -86,7 +87,6 @@ def record_contact(
     promises: Iterable = (),
     callback_at: dt.datetime | None = None,
     hand_over: tuple[str, str] | None = None,
-    ip_address: str | None = None,
     now: dt.datetime | None = None,
     logged_fields: Iterable[str] = (),
 ) -> Contact:
@@ -147,11 +147,11 @@ def record_contact(
                 contact=contact, obligor=obligor, amount=row.amount, promised_on=row.promised_on
             )
             promise.accounts.set(checked.accounts)
-        collected = _store_collected_phone(
-            acting_user, obligor, checked.new_phone, ip_address=ip_address
+        collected = add_collected_phone(
+            acting_user=acting_user, obligor=obligor, number=checked.new_phone
         )
         _requests_and_hand_overs(
-            acting_user, obligor, contact, checked.accounts, outcome, note, hand_over, ip_address
+            acting_user, obligor, contact, checked.accounts, outcome, note, hand_over
         )
         from civicdesk.dunning.services import queue
 
@@ -176,7 +176,6 @@ def record_contact(
                 *logged_fields,
             ],
             reason=f"{contact.get_channel_display()}: {contact.get_outcome_display()}",
-            ip_address=ip_address,
         )
     return contact
 
@@ -207,7 +206,7 @@ def _validate(*, acting_user, obligor, account_values, **values) -> _Checked:
     _check_callback(errors, obligor, values["callback_at"], values["work_item"], now)
     work_item = _checked_work_item(errors, acting_user, obligor, values["work_item"], now)
     phone = _checked_phone(errors, scope, obligor, values["phone"])
-    new_phone = _checked_new_phone(errors, scope, obligor, values["new_phone"])
+    new_phone = _checked_new_phone(errors, acting_user, obligor, values["new_phone"])
     _check_hand_over(errors, values["hand_over"])
     _check_inbound_call(errors, obligor, values["inbound_call"])
     if errors:
@@ -384,24 +383,14 @@ def _checked_phone(errors: _Errors, scope, obligor, phone) -> Phone | None:
     return found
 
 
-def _checked_new_phone(errors: _Errors, scope, obligor, text: str) -> str:
-    text = (text or "").strip()
-    if not text:
-        return ""
-    if scope is None or not scope.may_collect("phone"):
-        errors.add("new_phone", "新しい電話番号: 電話番号を登録する権限がありません。")
-        return ""
+def _checked_new_phone(errors: _Errors, acting_user, obligor, text: str) -> str:
+    # The registry says what it would store ("" when already known) and why it would not.
     try:
-        number = normalize_phone(text)
-    except ValueError:
-        errors.add(
-            "new_phone",
-            f"新しい電話番号: 「{text}」は電話番号として正しくありません（例: 090-1234-5678）。",
-        )
+        return collected_number(acting_user=acting_user, obligor=obligor, number=text)
+    except ValidationError as error:
+        for message in error.messages:
+            errors.add("new_phone", f"新しい電話番号: {message}")
         return ""
-    if Phone.objects.filter(obligor=obligor, number=number).exists():
-        return ""  # already known: nothing to collect
-    return number
 
 
 def _check_hand_over(errors: _Errors, hand_over) -> None:
@@ -443,29 +432,8 @@ def night_starts(channel, day: dt.date, *, municipality=None) -> dt.time | None:
     return regular[-1][1] if regular else None
 
 
-def _store_collected_phone(acting_user, obligor, number: str, *, ip_address) -> Phone | None:
-    if not number:
-        return None
-    phone = Phone.objects.create(
-        obligor=obligor,
-        number=number,
-        display=format_phone(number),
-        kind=phone_kind(number),
-        source=PhoneSource.COLLECTED,
-    )
-    record_access(
-        acting_user=acting_user,
-        action=AccessAction.CREATE,
-        obj=phone,
-        fields=["phone"],
-        reason="折衝中に聴取した電話番号（センター収集）",
-        ip_address=ip_address,
-    )
-    return phone
-
-
 def _requests_and_hand_overs(
-    acting_user, obligor, contact, accounts, outcome, note, hand_over, ip_address
+    acting_user, obligor, contact, accounts, outcome, note, hand_over
 ) -> None:
     from civicdesk.dunning.services import handovers
 
@@ -478,7 +446,6 @@ def _requests_and_hand_overs(
             accounts=accounts,
             contact=contact,
             note=note.strip(),
-            ip_address=ip_address,
         )
     revenue_types = sorted({account.revenue_type for account in accounts})
     reasons = []
@@ -497,7 +464,6 @@ def _requests_and_hand_overs(
             note=text,
             revenue_types=revenue_types,
             contact=contact,
-            ip_address=ip_address,
         )
 
 

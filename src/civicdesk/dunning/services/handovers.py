@@ -62,7 +62,6 @@ def create_hand_over(
     note: str,
     revenue_types: Iterable[str],
     contact: Contact | None = None,
-    ip_address: str | None = None,
 ) -> HandOver:
     """Pass a case to staff with a reason and a note (催告業務引き継ぎ・連絡票).
 
@@ -102,30 +101,23 @@ def create_hand_over(
             obj=hand_over,
             fields=["resident_no", "revenue_type", "contacts"],
             reason=f"引継ぎ起票: {hand_over.get_reason_display()}",
-            ip_address=ip_address,
         )
     return hand_over
 
 
-def accept_hand_over(
-    *, acting_user, hand_over: HandOver, note: str = "", ip_address=None, now=None
-) -> HandOver:
+def accept_hand_over(*, acting_user, hand_over: HandOver, note: str = "", now=None) -> HandOver:
     """Staff take the hand-over on (未対応 → 受付済み)."""
-    return _decide(acting_user, hand_over, HandOverStatus.ACCEPTED, note, ip_address, now)
+    return _decide(acting_user, hand_over, HandOverStatus.ACCEPTED, note, now)
 
 
-def complete_hand_over(
-    *, acting_user, hand_over: HandOver, note: str = "", ip_address=None, now=None
-) -> HandOver:
+def complete_hand_over(*, acting_user, hand_over: HandOver, note: str = "", now=None) -> HandOver:
     """Staff have dealt with it (受付済み → 対応完了)."""
-    return _decide(acting_user, hand_over, HandOverStatus.DONE, note, ip_address, now)
+    return _decide(acting_user, hand_over, HandOverStatus.DONE, note, now)
 
 
-def return_hand_over(
-    *, acting_user, hand_over: HandOver, note: str = "", ip_address=None, now=None
-) -> HandOver:
+def return_hand_over(*, acting_user, hand_over: HandOver, note: str = "", now=None) -> HandOver:
     """Staff send it back to the center with the reason why (差戻し: a note is required)."""
-    return _decide(acting_user, hand_over, HandOverStatus.RETURNED, note, ip_address, now)
+    return _decide(acting_user, hand_over, HandOverStatus.RETURNED, note, now)
 
 
 # target status → the statuses it may be reached from
@@ -141,7 +133,7 @@ def allowed_transitions(status: str) -> list[str]:
     return [target for target, sources in TRANSITIONS.items() if status in sources]
 
 
-def _decide(acting_user, hand_over, target, note, ip_address, now) -> HandOver:
+def _decide(acting_user, hand_over, target, note, now) -> HandOver:
     if not acting_user.has_perm(DECIDE_HAND_OVER):
         raise PermissionDenied("引継ぎの対応は自治体職員のみ行えます。")
     note = (note or "").strip()
@@ -176,7 +168,6 @@ def _decide(acting_user, hand_over, target, note, ip_address, now) -> HandOver:
             obj=locked,
             fields=["status", "staff_note"] if note else ["status"],
             reason=f"引継ぎ: {before} → {locked.get_status_display()}",
-            ip_address=ip_address,
         )
     return locked
 
@@ -220,7 +211,6 @@ def create_staff_request(
     accounts: Iterable[Account],
     contact: Contact | None = None,
     note: str = "",
-    ip_address: str | None = None,
 ) -> StaffRequest:
     """Ask staff to reissue a payment slip or send an account-transfer form, for these accounts."""
     if not acting_user.has_perm(ADD_STAFF_REQUEST):
@@ -257,14 +247,11 @@ def create_staff_request(
             obj=request,
             fields=["resident_no", "revenue_type", "case_no"],
             reason=f"職員への依頼: {request.get_kind_display()}",
-            ip_address=ip_address,
         )
     return request
 
 
-def complete_staff_request(
-    *, acting_user, request: StaffRequest, ip_address=None, now=None
-) -> StaffRequest:
+def complete_staff_request(*, acting_user, request: StaffRequest, now=None) -> StaffRequest:
     """Staff mark the request done (slip reissued, form sent)."""
     if not acting_user.has_perm(DECIDE_STAFF_REQUEST):
         raise PermissionDenied("依頼の処理は自治体職員のみ行えます。")
@@ -286,7 +273,6 @@ def complete_staff_request(
             obj=locked,
             fields=["status"],
             reason=f"職員への依頼を処理済みに: {locked.get_kind_display()}",
-            ip_address=ip_address,
         )
     return locked
 

@@ -87,7 +87,7 @@ def _parse_caller(caller: str) -> tuple[str, str]:
         return "", typed
 
 
-def take_inbound_call(*, acting_user, call: InboundCall, now=None, ip_address=None) -> InboundCall:
+def take_inbound_call(*, acting_user, call: InboundCall, now=None) -> InboundCall:
     """The user answers the call: it stops popping for everyone else.
 
     Taking a call one already took is harmless; a call someone else took raises
@@ -112,12 +112,11 @@ def take_inbound_call(*, acting_user, call: InboundCall, now=None, ip_address=No
                 action=AccessAction.CHANGE,
                 obj=locked,
                 reason="受電対応開始",
-                ip_address=ip_address,
             )
     return locked
 
 
-def record_inbound_call(*, acting_user, obligor: Obligor, now=None, ip_address=None) -> InboundCall:
+def record_inbound_call(*, acting_user, obligor: Obligor, now=None) -> InboundCall:
     """An inbound call the PBX did not announce, already taken by the user, for this obligor."""
     if not acting_user.has_perm(TAKE_PERMISSION):
         raise PermissionDenied("受電を記録する権限がありません。")
@@ -141,12 +140,11 @@ def record_inbound_call(*, acting_user, obligor: Obligor, now=None, ip_address=N
             obj=call,
             fields=["resident_no"],
             reason="受電記録（PBX通知なし）",
-            ip_address=ip_address,
         )
     return call
 
 
-def record_pops_shown(*, acting_user, pops, ip_address=None) -> int:
+def record_pops_shown(*, acting_user, pops) -> int:
     """Log, once per user and call, that a pop showed its matches (the page polls every 3 s).
 
     Returns how many entries were written.
@@ -174,7 +172,6 @@ def record_pops_shown(*, acting_user, pops, ip_address=None) -> int:
                 obj=pop.call,
                 fields=pop.fields_shown,
                 reason=f"受電ポップアップ（候補 {len(pop.obligors)} 件）",
-                ip_address=ip_address,
             )
             written += 1
     return written

@@ -23,27 +23,19 @@ from civicdesk.privacy.services import export_register as exports
 from civicdesk.privacy.services.export_requests import ExportPlan
 
 
-def reprint_letter_batch(
-    *, acting_user, batch: LetterBatch, reason: str = "再印刷", ip_address=None
-) -> Path:
+def reprint_letter_batch(*, acting_user, batch: LetterBatch, reason: str = "再印刷") -> Path:
     """The batch's PDF for printing again: counted and logged (action print)."""
-    return _stored_file(
-        acting_user, batch, "pdf", AccessAction.PRINT, reason, ip_address, count_print=True
-    )
+    return _stored_file(acting_user, batch, "pdf", AccessAction.PRINT, reason, count_print=True)
 
 
-def export_letter_list(
-    *, acting_user, batch: LetterBatch, reason: str = "再印刷（一覧）", ip_address=None
-) -> Path:
+def export_letter_list(*, acting_user, batch: LetterBatch, reason: str = "再印刷（一覧）") -> Path:
     """The batch's Excel list again: logged (action export)."""
-    return _stored_file(
-        acting_user, batch, "list", AccessAction.EXPORT, reason, ip_address, count_print=False
-    )
+    return _stored_file(acting_user, batch, "list", AccessAction.EXPORT, reason, count_print=False)
 
 
-def _stored_file(acting_user, batch, kind, action, reason, ip_address, *, count_print) -> Path:
+def _stored_file(acting_user, batch, kind, action, reason, *, count_print) -> Path:
     path = _checked_path(acting_user, batch, kind)
-    _count_and_log(acting_user, batch, action, reason, ip_address, count_print=count_print)
+    _count_and_log(acting_user, batch, action, reason, count_print=count_print)
     return path
 
 
@@ -71,7 +63,7 @@ def _checked_path(acting_user, batch, kind) -> Path:
     return path
 
 
-def _count_and_log(acting_user, batch, action, reason, ip_address, *, count_print) -> None:
+def _count_and_log(acting_user, batch, action, reason, *, count_print) -> None:
     with transaction.atomic():
         if count_print:
             LetterBatch.objects.filter(pk=batch.pk).update(print_count=F("print_count") + 1)
@@ -81,7 +73,6 @@ def _count_and_log(acting_user, batch, action, reason, ip_address, *, count_prin
             obj=batch,
             fields=_printed_fields(batch),
             reason=reason,
-            ip_address=ip_address,
         )
     batch.refresh_from_db(fields=["print_count"])
 
@@ -118,7 +109,7 @@ def letter_file_plan(*, acting_user, batch: LetterBatch, kind: str) -> ExportPla
 
     def after(record) -> None:
         reason = f"再印刷（持出記録 #{record.pk}）: {record.reason}"
-        _count_and_log(acting_user, batch, action, reason, None, count_print=count_print)
+        _count_and_log(acting_user, batch, action, reason, count_print=count_print)
 
     return ExportPlan(
         content=content.format(pk=batch.pk, count=count),

@@ -124,7 +124,7 @@ def create_letter_batch(
 
 
 def request_letter_batch(
-    *, acting_user, campaign=None, resident_nos=(), revenue_type=None, ip_address=None
+    *, acting_user, campaign=None, resident_nos=(), revenue_type=None
 ) -> LetterBatch:
     """The web page's request: a pending batch, made by a background task (issue_letter_batch).
 
@@ -152,7 +152,6 @@ def request_letter_batch(
             obj=batch,
             fields=[] if campaign else ["resident_no"],
             reason="催告書の作成を受付",
-            ip_address=ip_address,
         )
         from civicdesk.dunning import tasks
 

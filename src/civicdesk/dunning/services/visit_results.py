@@ -97,7 +97,6 @@ def record_visit(
     evidence: Iterable[str] = (),
     management_company: str = "",
     visited_at: dt.datetime | None = None,
-    ip_address: str | None = None,
     now: dt.datetime | None = None,
 ) -> Contact:
     """Record what a visit found; the contact (the first one again for a repeated client_key).
@@ -129,7 +128,7 @@ def record_visit(
             if first is not None:
                 return first
             at = accepted_visit_time(visited_at, locked.visit_list.day, now)
-            contact = _write(acting_user, locked, visit, list(accounts), key, at, ip_address)
+            contact = _write(acting_user, locked, visit, list(accounts), key, at)
     except IntegrityError:
         # The same key saved by a concurrent request between our lookup and our insert.
         first = _recorded(key, stop)
@@ -210,7 +209,7 @@ def accepted_visit_time(
     return min(visited_at, now)
 
 
-def _write(acting_user, stop, visit: _VisitInput, accounts, key, at, ip_address) -> Contact:
+def _write(acting_user, stop, visit: _VisitInput, accounts, key, at) -> Contact:
     obligor = stop.work_item.obligor
     errors = _Errors()
     if stop.contact_id is not None:
@@ -233,7 +232,6 @@ def _write(acting_user, stop, visit: _VisitInput, accounts, key, at, ip_address)
                 new_phone=visit.new_phone if met else "",
                 work_item=stop.work_item,
                 hand_over=_hand_over(visit, at),
-                ip_address=ip_address,
                 now=at,
                 logged_fields=_visit_fields(visit),
             )

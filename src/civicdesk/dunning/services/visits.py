@@ -54,7 +54,6 @@ def build_visit_list(
     areas: Iterable[dict] = (),
     size: int | None = None,
     now: dt.datetime | None = None,
-    ip_address: str | None = None,
 ) -> VisitList:
     """Make today's list for ``visitor`` and lease its people to them until midnight.
 
@@ -90,13 +89,12 @@ def build_visit_list(
             action=AccessAction.CREATE,
             obj=visit_list,
             reason=f"訪問リスト作成（{campaign.name}・{len(leased)}件・訪問員 {visitor}）",
-            ip_address=ip_address,
         )
     return visit_list
 
 
 def release_visit_list(
-    *, acting_user, visit_list: VisitList, now: dt.datetime | None = None, ip_address=None
+    *, acting_user, visit_list: VisitList, now: dt.datetime | None = None
 ) -> int:
     """Give back the list's people not visited yet: free for anyone again at once.
 
@@ -118,7 +116,6 @@ def release_visit_list(
             action=AccessAction.CHANGE,
             obj=visit_list,
             reason=f"訪問リストの解除（未訪問 {released} 件を戻す）",
-            ip_address=ip_address,
         )
     return released
 

@@ -121,7 +121,6 @@ def create_sms_batch(
     rate_per_second=None,
     reason: str = "",
     now=None,
-    ip_address=None,
 ) -> SmsBatch:
     """Make the batch and its messages (送信待ち) and queue the worker."""
     plan = plan_sms_batch(
@@ -156,7 +155,6 @@ def create_sms_batch(
             obj=batch,
             fields=batch_fields(batch),
             reason=plan.reason,
-            ip_address=ip_address,
         )
         transaction.on_commit(lambda: _enqueue(batch.pk))
     return batch
@@ -319,33 +317,30 @@ def _message(template, target, common: dict) -> SmsMessage | None:
 # --- Pause, resume, cancel -------------------------------------------------------------------
 
 
-def pause_sms_batch(*, acting_user, batch: SmsBatch, ip_address=None) -> SmsBatch:
+def pause_sms_batch(*, acting_user, batch: SmsBatch) -> SmsBatch:
     """Stop sending after the message being sent now; resume goes on from there."""
-    return _change(
-        acting_user, batch, RUNNABLE_BATCH_STATUSES, SmsBatchStatus.PAUSED, "一時停止",
-        ip_address,
-    )  # fmt: skip
+    return _change(acting_user, batch, RUNNABLE_BATCH_STATUSES, SmsBatchStatus.PAUSED, "一時停止")
 
 
-def resume_sms_batch(*, acting_user, batch: SmsBatch, ip_address=None) -> SmsBatch:
+def resume_sms_batch(*, acting_user, batch: SmsBatch) -> SmsBatch:
     """Send the rest: a paused or waiting batch, or one whose worker died (its lease ran out).
     A batch a live worker is sending is left to it."""
     now = timezone.now()
     no_live_worker = Q(runner_until__isnull=True) | Q(runner_until__lt=now)
     batch = _change(
         acting_user, batch, (SmsBatchStatus.PAUSED, *RUNNABLE_BATCH_STATUSES),
-        SmsBatchStatus.QUEUED, "再開", ip_address, only=no_live_worker,
+        SmsBatchStatus.QUEUED, "再開", only=no_live_worker,
     )  # fmt: skip
     transaction.on_commit(lambda: _enqueue(batch.pk))
     return batch
 
 
-def cancel_sms_batch(*, acting_user, batch: SmsBatch, ip_address=None) -> SmsBatch:
+def cancel_sms_batch(*, acting_user, batch: SmsBatch) -> SmsBatch:
     """No more messages: those not yet sent are 取消; sent ones stay in the history."""
     with transaction.atomic():
         batch = _change(
             acting_user, batch, (SmsBatchStatus.PAUSED, *RUNNABLE_BATCH_STATUSES),
-            SmsBatchStatus.CANCELLED, "中止", ip_address,
+            SmsBatchStatus.CANCELLED, "中止",
         )  # fmt: skip
         SmsMessage.objects.filter(batch=batch, status__in=PENDING_MESSAGE_STATUSES).update(
             status=SmsMessageStatus.CANCELLED, updated_at=timezone.now()
@@ -353,7 +348,7 @@ def cancel_sms_batch(*, acting_user, batch: SmsBatch, ip_address=None) -> SmsBat
     return batch
 
 
-def _change(acting_user, batch, allowed, status, label, ip_address, only=None) -> SmsBatch:
+def _change(acting_user, batch, allowed, status, label, only=None) -> SmsBatch:
     if not selectors.may_control_batches(acting_user):
         raise PermissionDenied("SMS の送信を操作する権限がありません。")
     with transaction.atomic():
@@ -377,6 +372,5 @@ def _change(acting_user, batch, allowed, status, label, ip_address, only=None) -
             obj=batch,
             fields=["status"],
             reason=f"SMS 送信の{label}",
-            ip_address=ip_address,
         )
     return batch

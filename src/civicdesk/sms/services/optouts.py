@@ -27,7 +27,7 @@ def _require(user) -> None:
         raise PermissionDenied("受信拒否を登録・解除する権限がありません。")
 
 
-def add_opt_out(*, acting_user, number: str, note: str = "", ip_address=None) -> OptOut:
+def add_opt_out(*, acting_user, number: str, note: str = "") -> OptOut:
     """Opt a number out; a Japanese number in any notation (090-1234-5678, ０９０…, +81 90…)."""
     _require(acting_user)
     municipality_id = Municipality.objects.id_for_user(acting_user)
@@ -51,7 +51,6 @@ def add_opt_out(*, acting_user, number: str, note: str = "", ip_address=None) ->
             obj=opt_out,
             fields=["phone"],
             reason="受信拒否の登録",
-            ip_address=ip_address,
         )
     return opt_out
 
@@ -80,7 +79,7 @@ def _duplicate_message(existing: OptOut) -> str:
     return f"{DUPLICATE[:-1]}（{era_date(existing.created_at)}・{existing.get_source_display()}）。"
 
 
-def remove_opt_out(*, acting_user, opt_out: OptOut, ip_address=None) -> None:
+def remove_opt_out(*, acting_user, opt_out: OptOut) -> None:
     """Let SMS reach the number again. The opt-out must be of the user's municipality."""
     _require(acting_user)
     municipality_id = Municipality.objects.id_for_user(acting_user)
@@ -98,6 +97,5 @@ def remove_opt_out(*, acting_user, opt_out: OptOut, ip_address=None) -> None:
             obj=locked,
             fields=["phone"],
             reason=f"受信拒否の解除（{locked.get_source_display()}）",
-            ip_address=ip_address,
         )
         locked.delete()

@@ -75,7 +75,6 @@ def save_sms_template(
     body: str,
     allows_personal_values: bool,
     is_active: bool = True,
-    ip_address: str | None = None,
 ) -> SmsTemplate:
     """Create (``template`` None) or change a template; one ValidationError names every
     problem (field → Japanese messages) and nothing is written."""
@@ -102,7 +101,6 @@ def save_sms_template(
         return _write(
             acting_user,
             stored or SmsTemplate(municipality=municipality, created_by=acting_user),
-            ip_address,
             name=name,
             revenue_type=revenue_type,
             body=body,
@@ -334,7 +332,7 @@ def _check_allowing(
         )
 
 
-def _write(acting_user, template: SmsTemplate, ip_address, **values) -> SmsTemplate:
+def _write(acting_user, template: SmsTemplate, **values) -> SmsTemplate:
     creating = template.pk is None
     for name, value in values.items():
         setattr(template, name, value)
@@ -350,6 +348,5 @@ def _write(acting_user, template: SmsTemplate, ip_address, **values) -> SmsTempl
         obj=template,
         fields=LOG_FIELDS,
         reason=f"SMS 本文テンプレート「{template.name}」を{'登録' if creating else '変更'}",
-        ip_address=ip_address,
     )
     return template

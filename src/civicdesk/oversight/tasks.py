@@ -8,6 +8,8 @@ from django.utils import timezone
 from django_tasks import task
 
 from civicdesk.core.calendar import TOKYO
+from civicdesk.oversight.models import AlertKind
+from civicdesk.oversight.services.analysis import analyse_access
 
 
 @task()
@@ -17,8 +19,6 @@ def analyse_access_log(day: str | None = None) -> dict:
     ``day`` (YYYY-MM-DD) re-runs another day; the alerts of a day are updated, never doubled.
     Returns the number of alerts per kind.
     """
-    from civicdesk.oversight.services.analysis import analyse_access
-
     if day is None:
         target = timezone.localdate(timezone.now(), TOKYO) - dt.timedelta(days=1)
     else:
@@ -28,8 +28,6 @@ def analyse_access_log(day: str | None = None) -> dict:
 
 
 def counts_per_kind(day: dt.date, alerts) -> dict:
-    from civicdesk.oversight.models import AlertKind
-
     counts = {kind: 0 for kind in AlertKind.values}
     for alert in alerts:
         counts[alert.kind] += 1

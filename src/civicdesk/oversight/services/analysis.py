@@ -6,8 +6,10 @@ the database, or one pass over the day's rows; never one query per entry) and re
 again updates the same rows, removes unreviewed ones that no longer hold and keeps every
 review. Alert texts name counts, times and access-log 通番 only, never a resident.
 
-The rules read dunning and SMS rows (contacts, work items, inbound calls, replies): the
-analysis is the one place in privacy that looks at the work it watches over.
+Two rules look at the work they watch over — whether a search was followed by work on a case,
+and whether a view is explained by a case or a call that day — through what each app declares
+(``privacy.personal_data``: ``activity`` and ``legitimate_views``); this module imports no domain
+app.
 """
 
 from __future__ import annotations
@@ -30,10 +32,9 @@ from civicdesk.audit.services import record_access
 from civicdesk.core import calendar
 from civicdesk.core.models import Municipality
 from civicdesk.core.models.calendar import BusinessCalendar, Service
-from civicdesk.dunning.models import Campaign, Contact, InboundCall, WorkItem
 from civicdesk.oversight.models import AccessAlert, AlertKind, AlertStatus
 from civicdesk.oversight.selectors.alerts import may_review_alerts
-from civicdesk.sms.models import SmsReply
+from civicdesk.privacy.personal_data import View, declarations
 
 SYSTEM_USERNAME = "system:analyse_access_log"
 OBLIGOR = "registry.obligor"
@@ -41,7 +42,6 @@ OBLIGOR = "registry.obligor"
 # open should be in their campaigns. Supervisors and staff search and read for oversight.
 CASE_ROLES = (Role.OPERATOR, Role.VISITOR)
 SEQ_SHOWN = 10  # 通番 listed in a detail; the rest is "ほか N 件"
-CHUNK = 500  # bounded IN lists (SQLite's variable limit)
 NOTE_MAX_LENGTH = 1000
 
 
@@ -121,16 +121,16 @@ def searches_without_contact(day: dt.date) -> list[Finding]:
     user within ALERT_SEARCH_MINUTES after it."""
     minutes = limit("ALERT_SEARCH_MINUTES")
     threshold = limit("ALERT_SEARCHES_WITHOUT_CONTACT")
-    followed = Contact.objects.filter(
-        user_id=OuterRef("actor_id"),
-        at__gte=OuterRef("at"),
-        at__lte=OuterRef("at") + dt.timedelta(minutes=minutes),
-    )
-    unfollowed = (
-        _entries(day)
-        .filter(action=AccessAction.SEARCH, actor__role__in=CASE_ROLES)
-        .filter(~Exists(followed))
-    )
+    unfollowed = _entries(day).filter(action=AccessAction.SEARCH, actor__role__in=CASE_ROLES)
+    for activity in (a for d in declarations() for a in d.activity):
+        followed = activity.model._default_manager.filter(
+            **{
+                f"{activity.user_field}_id": OuterRef("actor_id"),
+                f"{activity.at_field}__gte": OuterRef("at"),
+                f"{activity.at_field}__lte": OuterRef("at") + dt.timedelta(minutes=minutes),
+            }
+        )
+        unfollowed = unfollowed.filter(~Exists(followed))
     seqs = defaultdict(list)
     times = defaultdict(list)
     for user_id, seq, at in unfollowed.values_list("actor_id", "seq", "at").order_by("seq"):
@@ -160,19 +160,19 @@ def outside_campaigns(day: dt.date) -> list[Finding]:
     views = [row for row in views if row[3].isdigit()]
     if not views:
         return []
-    obligor_ids = sorted({int(row[3]) for row in views})
-    items = _campaigns_of_obligors(day, obligor_ids)
-    legitimate = _contacted_that_day(day, obligor_ids)
-    assigned = _campaign_assignments(day)
     default_id = Municipality.objects.id_for_user(None)
+    seen = [
+        View(user_id, team_id, municipality_id or default_id, int(object_id), seq)
+        for user_id, team_id, municipality_id, object_id, seq in views
+    ]
+    explained: set[tuple[int, int]] = set()
+    for declaration in declarations():
+        if declaration.legitimate_views is not None:
+            explained |= declaration.legitimate_views(day, seen)
     flagged = defaultdict(list)
-    for user_id, team_id, municipality_id, object_id, seq in views:
-        obligor_id = int(object_id)
-        if obligor_id in legitimate:
-            continue
-        mine = assigned.campaigns_of(user_id, team_id, municipality_id or default_id)
-        if not items[obligor_id] & mine:
-            flagged[user_id].append((seq, obligor_id))
+    for view in seen:
+        if (view.user_id, view.person_id) not in explained:
+            flagged[view.user_id].append((view.seq, view.person_id))
     return [
         Finding(
             user_id,
@@ -298,83 +298,6 @@ def _outside_hours_findings(closed: QuerySet[AccessLogEntry], hours_text: str) -
         )
         for row in rows
     ]
-
-
-@dataclass
-class _Assignments:
-    """The campaigns running on a day: municipality, named operators and teams of each."""
-
-    municipality: dict[int, int]
-    operators: dict[int, set[int]]
-    teams: dict[int, set[int]]
-
-    def campaigns_of(self, user_id: int, team_id: int | None, municipality_id) -> set[int]:
-        # The work queue's rule (dunning.selectors.queue): named as operator, through the
-        # team, or a campaign assigned to nobody, which everyone of the municipality works.
-        return {
-            campaign
-            for campaign, municipality in self.municipality.items()
-            if municipality == municipality_id
-            and (
-                user_id in self.operators[campaign]
-                or (team_id is not None and team_id in self.teams[campaign])
-                or not (self.operators[campaign] or self.teams[campaign])
-            )
-        }
-
-
-def _campaign_assignments(day: dt.date) -> _Assignments:
-    running = Campaign.objects.filter(starts_on__lte=day, ends_on__gte=day)
-    municipality = dict(running.values_list("pk", "municipality_id"))
-    operators: dict[int, set[int]] = defaultdict(set)
-    for campaign, user in Campaign.operators.through.objects.filter(
-        campaign__in=running
-    ).values_list("campaign_id", "user_id"):
-        operators[campaign].add(user)
-    teams: dict[int, set[int]] = defaultdict(set)
-    for campaign, team in Campaign.teams.through.objects.filter(campaign__in=running).values_list(
-        "campaign_id", "team_id"
-    ):
-        teams[campaign].add(team)
-    return _Assignments(municipality, operators, teams)
-
-
-def _campaigns_of_obligors(day: dt.date, obligor_ids: list[int]) -> dict[int, set[int]]:
-    found: dict[int, set[int]] = defaultdict(set)
-    for chunk in _chunks(obligor_ids):
-        rows = WorkItem.objects.filter(
-            obligor_id__in=chunk, campaign__starts_on__lte=day, campaign__ends_on__gte=day
-        ).values_list("obligor_id", "campaign_id")
-        for obligor, campaign in rows:
-            found[obligor].add(campaign)
-    return found
-
-
-def _contacted_that_day(day: dt.date, obligor_ids: list[int]) -> set[int]:
-    """Obligors who called in (a matched inbound call) or replied to an SMS on the day: any
-    operator may open them then."""
-    start, end = calendar.day_bounds(day)
-    matches = InboundCall.matches.through.objects
-    found: set[int] = set()
-    for chunk in _chunks(obligor_ids):
-        found.update(
-            matches.filter(
-                obligor_id__in=chunk,
-                inboundcall__received_at__gte=start,
-                inboundcall__received_at__lt=end,
-            ).values_list("obligor_id", flat=True)
-        )
-        found.update(
-            SmsReply.objects.filter(
-                obligor_id__in=chunk, received_at__gte=start, received_at__lt=end
-            ).values_list("obligor_id", flat=True)
-        )
-    return found
-
-
-def _chunks(ids: list[int]):
-    for start in range(0, len(ids), CHUNK):
-        yield ids[start : start + CHUNK]
 
 
 def _span(moments: list[dt.datetime]) -> str:

@@ -9,13 +9,12 @@ from civicdesk.core.calendar import TOKYO
 from civicdesk.core.japanese import era_date
 from civicdesk.core.pdf import render_pdf
 from civicdesk.oversight.models import PurgePlan
+from civicdesk.oversight.services.inventory import items
 
 TEMPLATE = "print/purge_certificate.html"
 
 
 def certificate_context(plan: PurgePlan) -> dict:
-    from civicdesk.oversight.services.purge import ITEMS
-
     executed_at = timezone.localtime(plan.executed_at, TOKYO)
     approved_at = timezone.localtime(plan.approved_at, TOKYO) if plan.approved_at else None
     return {
@@ -27,7 +26,7 @@ def certificate_context(plan: PurgePlan) -> dict:
         "approver": _name(plan.approved_by),
         "drafter": _name(plan.drafted_by),
         # Items that had nothing to remove are listed too: "0件" is part of the statement.
-        "rows": [(label, plan.executed_counts.get(key, 0)) for key, label in ITEMS],
+        "rows": [(label, plan.executed_counts.get(key, 0)) for key, label in items()],
     }
 
 

@@ -8,9 +8,13 @@ of the project's tables and in every file under MEDIA_ROOT and VAR_DIR, and reco
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import io
+import json
 import re
 import unicodedata
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,12 +23,14 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import connection, models, transaction
 from django.utils import timezone
+from pypdf import PdfReader
 
 from civicdesk.audit.models import AccessAction
 from civicdesk.audit.services import record_access
 from civicdesk.core.japanese import normalize_name
 from civicdesk.oversight.models import PurgePlan, PurgeStatus, PurgeVerification
 from civicdesk.oversight.services.purge import PurgeError, file_roots, may_approve, may_execute
+from civicdesk.privacy.personal_data import declarations
 
 
 class Matcher:
@@ -71,11 +77,16 @@ class Matcher:
 
 
 KIND_LABELS = {"resident_no": "宛名番号", "name": "氏名"}
-# A remaining person's own name column holding the same name is a namesake, not a leftover.
-_OWN_NAME_COLUMNS = {
-    "registry.obligor": {"name", "name_kana", "alias_name", "name_key", "kana_key"},
-    "registry.householdmember": {"name", "name_kana"},
-}
+
+
+def _own_name_columns() -> dict[str, frozenset[str]]:
+    """A remaining person's own name column holding the same name is a namesake, not a
+    leftover: the apps that keep people name those columns in their declarations."""
+    return {
+        label: columns
+        for declaration in declarations()
+        for label, columns in declaration.own_name_columns.items()
+    }
 
 
 def verify_purge(*, acting_user, plan: PurgePlan, system_name: str = "") -> PurgeVerification:
@@ -125,13 +136,20 @@ def verify_purge(*, acting_user, plan: PurgePlan, system_name: str = "") -> Purg
 
 
 def _project_models() -> Iterator[type[models.Model]]:
-    for config in apps.get_app_configs():
-        if not config.name.startswith("civicdesk."):
+    """Every model of the project's apps, and whatever else an app declares: an undeclared
+    column of a civicdesk app is searched all the same."""
+    seen = set()
+    project = [
+        model
+        for config in apps.get_app_configs()
+        if config.name.startswith("civicdesk.")
+        for model in config.get_models()
+    ]
+    for model in [*project, *(model for d in declarations() for model in d.scan_models)]:
+        if model in seen or model in (PurgePlan, PurgeVerification) or not model._meta.managed:
             continue
-        for model in config.get_models():
-            if model in (PurgePlan, PurgeVerification) or not model._meta.managed:
-                continue
-            yield model
+        seen.add(model)
+        yield model
 
 
 _TEXT_FIELDS = (models.CharField, models.TextField, models.JSONField, models.FileField)
@@ -140,6 +158,7 @@ _TEXT_FIELDS = (models.CharField, models.TextField, models.JSONField, models.Fil
 def _database_hits(matcher: Matcher) -> Iterator[tuple[str, list[str], bool]]:
     """(place, kinds found, whether it is a remaining person's own name) for every non-empty
     text value; kinds is empty where nothing was found (the caller counts values)."""
+    own_names = _own_name_columns()
     for model in _project_models():
         columns = [
             f.attname
@@ -148,7 +167,7 @@ def _database_hits(matcher: Matcher) -> Iterator[tuple[str, list[str], bool]]:
         ]
         if not columns:
             continue
-        own = _OWN_NAME_COLUMNS.get(model._meta.label_lower, set())
+        own = own_names.get(model._meta.label_lower, frozenset())
         extra = ["resident_no"] if own else []
         rows = model._base_manager.order_by().values_list("pk", *extra, *columns)
         for pk, *row in rows.iterator(chunk_size=2000):
@@ -163,8 +182,6 @@ def _database_hits(matcher: Matcher) -> Iterator[tuple[str, list[str], bool]]:
 
 
 def _as_text(value) -> str:
-    import json
-
     if value is None or value == "":
         return ""
     if isinstance(value, str):
@@ -208,9 +225,6 @@ def _file_text(path: Path) -> str:
     """The text of a file as a person would read it: PDF text, the XML inside Excel / Word
     files, the content of gzip files, otherwise the bytes as UTF-8 and as CP932 (the two
     encodings of the data files)."""
-    import io
-    import zipfile
-
     data = path.read_bytes()
     if data.startswith(b"\x1f\x8b"):  # a gzip'd dump or backup: search what it holds
         data = _gunzipped(data)
@@ -223,8 +237,6 @@ def _file_text(path: Path) -> str:
 
 
 def _gunzipped(data: bytes) -> bytes:
-    import gzip
-
     try:
         return gzip.decompress(data)
     except (OSError, EOFError):
@@ -239,10 +251,6 @@ def _decoded(data: bytes) -> str:
 
 
 def _pdf_text(data: bytes) -> str:
-    import io
-
-    from pypdf import PdfReader
-
     try:
         return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)
     except Exception:  # a damaged PDF is still searched as bytes

@@ -17,6 +17,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from civicdesk.core.calendar import TOKYO
+from civicdesk.oversight.services.analysis import analyse_access
+from civicdesk.oversight.tasks import counts_per_kind
 
 
 class Command(BaseCommand):
@@ -26,8 +28,6 @@ class Command(BaseCommand):
         parser.add_argument("--date", help="分析する日 YYYY-MM-DD（既定: 昨日）")
 
     def handle(self, *args, date=None, **options):
-        from civicdesk.oversight.services.analysis import analyse_access
-        from civicdesk.oversight.tasks import counts_per_kind
 
         day = _day(date)
         try:

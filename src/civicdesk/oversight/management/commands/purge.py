@@ -15,6 +15,11 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
+from civicdesk.audit.actors import system_actor_name
+from civicdesk.oversight.models import PurgePlan
+from civicdesk.oversight.services import purge
+from civicdesk.oversight.services import verification as purge_verification
+
 LEFT_OVER = 3
 
 
@@ -28,9 +33,6 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="担当者の利用者ID（省略時はコマンドとして記録）")
 
     def handle(self, *args, plan=None, execute=False, verify=None, user=None, **options):
-        from civicdesk.oversight.services import purge
-        from civicdesk.oversight.services import verification as purge_verification
-
         if (plan is None) == (verify is None):
             raise CommandError("--plan 番号 か --verify 番号 のどちらか一つを指定してください。")
         if execute and plan is None:
@@ -63,8 +65,6 @@ class Command(BaseCommand):
         self.stdout.write(refusal or "実行できます: --execute を付けて実行してください。")
 
     def _execute(self, purge, plan, acting_user) -> None:
-        from civicdesk.audit.actors import system_actor_name
-
         plan = purge.execute_purge(
             acting_user=acting_user, plan=plan, system_name=system_actor_name("purge")
         )
@@ -74,8 +74,6 @@ class Command(BaseCommand):
         self.stdout.write(f"消去証明書の SHA-256: {plan.certificate_sha256}")
 
     def _verify(self, purge_verification, plan, acting_user) -> None:
-        from civicdesk.audit.actors import system_actor_name
-
         check = purge_verification.verify_purge(
             acting_user=acting_user, plan=plan, system_name=system_actor_name("purge")
         )
@@ -94,8 +92,6 @@ class Command(BaseCommand):
 
 
 def _plan(pk: int):
-    from civicdesk.oversight.models import PurgePlan
-
     try:
         return PurgePlan.objects.select_related("municipality").get(pk=pk)
     except PurgePlan.DoesNotExist:

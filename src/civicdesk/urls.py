@@ -20,7 +20,7 @@ urlpatterns = [
         "privacy/",
         include(([*privacy_urls.urlpatterns, *oversight_urls.urlpatterns], "privacy")),
     ),
-    path("obligors/", include("civicdesk.registry.urls")),
+    path("obligors/", include("civicdesk.receivables.urls.obligors")),
     path("receivables/", include("civicdesk.receivables.urls")),
     path("dunning/", include("civicdesk.dunning.urls")),
     path("sms/", include("civicdesk.sms.urls")),

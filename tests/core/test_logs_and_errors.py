@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from civicdesk.core.logging import OMITTED, PersonalDataFilter, strip_query
-from civicdesk.registry import selectors
+from civicdesk.receivables.selectors import obligors as selectors
 from tests.conftest import sign_in
 
 NAME = "山田太郎"

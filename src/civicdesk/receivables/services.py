@@ -22,13 +22,13 @@ from django.utils import timezone
 from civicdesk.audit.models import AccessAction
 from civicdesk.audit.services import record_access
 from civicdesk.privacy.models import HandOverDirection, HandOverRecord
-from civicdesk.receivables import selectors
 from civicdesk.receivables.importers import households, payments, receivables_check
 from civicdesk.receivables.importers.errors import ErrorLog, ImportRowError, Stop
 from civicdesk.receivables.importers.mapping import Mapping, MappingError, load_mapping
 from civicdesk.receivables.importers.reader import Source, detect_encoding, encoding_name
 from civicdesk.receivables.importers.receivables_write import write_receivables
 from civicdesk.receivables.models import ImportKind, ImportRun, ImportStatus
+from civicdesk.receivables.selectors import imports as selectors
 
 # The name the issue gives the error record (it shadows the builtin only in this module).
 ImportError = ImportRowError

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from civicdesk.registry.forms import ObligorSearchForm
+from civicdesk.receivables.forms import ObligorSearchForm
 
 
 class InboundSearchForm(ObligorSearchForm):

@@ -1,7 +1,7 @@
 """The operator's case screen: one person, everything the user may see about them, nothing else.
 
-The person, accounts and installments come from ``registry.selectors.obligor_view`` (the field
-policy of the user's team, applied there once). This module adds the dunning side:
+The person, accounts and installments come from ``receivables.selectors.obligors.obligor_view``
+(the field policy of the user's team, applied there once). This module adds the dunning side:
 
 - the contact history of every channel, for the accounts the user may see: a contact whose
   covered revenue types are all outside the user's scope (or whose policy does not list
@@ -26,8 +26,9 @@ from civicdesk.core.japanese import format_phone
 from civicdesk.dunning.choices import ContactOutcome, HandOverStatus, NotResidingEvidence
 from civicdesk.dunning.models import Contact, ContactAccount, HandOver, Promise, WorkItem
 from civicdesk.receivables.models import Account
+from civicdesk.receivables.selectors.obligors import ObligorView, obligor_view
 from civicdesk.registry.models import Obligor
-from civicdesk.registry.selectors import ObligorView, obligor_view, scope_for
+from civicdesk.registry.selectors import scope_for
 
 HISTORY_LIMIT = 200
 OPEN_HAND_OVER_STATUSES = (HandOverStatus.OPEN, HandOverStatus.ACCEPTED)

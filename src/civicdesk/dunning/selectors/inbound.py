@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from civicdesk.dunning.models import InboundCall
 from civicdesk.receivables.models import Account
-from civicdesk.registry.selectors import obligors_for, scope_for
+from civicdesk.receivables.selectors.obligors import obligors_for
+from civicdesk.registry.selectors import scope_for
 
 # Operators take calls; supervisors stand in. Visitors are out on visits, staff get transfers.
 # A call older than this has been answered or given up: it no longer pops.

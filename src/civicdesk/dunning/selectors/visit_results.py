@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from civicdesk.dunning.choices import NotResidingEvidence
 from civicdesk.dunning.models import LeftNoticeTemplate, VisitRecord, VisitStop
 from civicdesk.receivables.models import Account
+from civicdesk.receivables.selectors.obligors import obligor_view
 from civicdesk.registry.models import Obligor
-from civicdesk.registry.selectors import ShownField, obligor_view, scope_for
+from civicdesk.registry.selectors import ShownField, scope_for
 
 
 @dataclass(frozen=True)

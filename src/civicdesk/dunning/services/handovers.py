@@ -39,8 +39,9 @@ from civicdesk.privacy.services.export_register import (
 from civicdesk.privacy.services.export_requests import ExportPlan
 from civicdesk.receivables.exporters.writers import write_xlsx
 from civicdesk.receivables.models import Account, Installment
+from civicdesk.receivables.selectors.obligors import obligors_for
 from civicdesk.registry.models import Obligor
-from civicdesk.registry.selectors import obligors_for, scope_for
+from civicdesk.registry.selectors import scope_for
 
 ADD_HAND_OVER = "dunning.add_handover"
 DECIDE_HAND_OVER = "dunning.change_handover"

@@ -18,8 +18,8 @@ from civicdesk.audit.services import record_access
 from civicdesk.core.japanese import format_phone, normalize_phone
 from civicdesk.core.models import Municipality
 from civicdesk.dunning.models import InboundCall
+from civicdesk.receivables.selectors.obligors import obligors_for
 from civicdesk.registry.models import Obligor, Phone, PhoneStatus
-from civicdesk.registry.selectors import obligors_for
 
 # The access log names the PBX when it is the one writing (no signed-in user).
 PBX_ACTOR = "PBX"

@@ -22,7 +22,8 @@ from civicdesk.dunning.models import InboundCall
 from civicdesk.dunning.selectors.cases import case_view
 from civicdesk.dunning.services.contacts import record_contact
 from civicdesk.privacy.field_policy import purpose_for
-from civicdesk.registry import selectors as registry
+from civicdesk.receivables.selectors.obligors import obligors_for
+from civicdesk.registry.selectors import may_view_obligors
 
 VIEW_PERMISSION = "dunning.view_contact"
 RECORD_PERMISSION = "dunning.add_contact"
@@ -31,13 +32,13 @@ RECORD_PERMISSION = "dunning.add_contact"
 @never_cache
 def case(request, pk: int):
     user = request.user
-    if not registry.may_view_obligors(user) or not user.has_perm(VIEW_PERMISSION):
+    if not may_view_obligors(user) or not user.has_perm(VIEW_PERMISSION):
         raise PermissionDenied("案件を閲覧する権限がありません。")
     if request.method == "POST" and not user.has_perm(RECORD_PERMISSION):
         raise PermissionDenied("折衝記録を登録する権限がありません。")
     # 404, not 403, outside the user's scope: the answer must not tell that the person exists.
     obligor = get_object_or_404(
-        registry.obligors_for(user).select_related("household", "municipality"), pk=pk
+        obligors_for(user).select_related("household", "municipality"), pk=pk
     )
     view = case_view(user, obligor)
     inbound = _inbound_call(request, obligor)

@@ -27,7 +27,7 @@ from civicdesk.dunning.selectors.inbound import case_url
 from civicdesk.dunning.services import handovers as services
 from civicdesk.privacy.forms.exports import ExportOptionsForm
 from civicdesk.privacy.views.exports import start_export
-from civicdesk.registry.selectors import obligors_for
+from civicdesk.receivables.selectors.obligors import obligors_for
 
 
 def _require(allowed: bool, message: str) -> None:

@@ -17,7 +17,7 @@ from civicdesk.audit.services import record_access
 from civicdesk.dunning.forms.inbound import InboundSearchForm
 from civicdesk.dunning.selectors import inbound as selectors
 from civicdesk.dunning.services import inbound as services
-from civicdesk.registry.selectors import SEARCH_LIMIT, obligors_for, search_obligors
+from civicdesk.receivables.selectors.obligors import SEARCH_LIMIT, obligors_for, search_obligors
 
 
 def _require_inbound(user) -> None:

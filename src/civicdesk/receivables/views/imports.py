@@ -10,8 +10,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from civicdesk.receivables import selectors, services
+from civicdesk.receivables import services
 from civicdesk.receivables.forms import ImportUploadForm
+from civicdesk.receivables.selectors import imports as selectors
 
 
 def _require_import_access(user) -> None:
@@ -76,6 +77,3 @@ def import_execute(request, pk: int):
         return redirect("receivables:import_run", pk=run.pk)
     messages.success(request, "取込みを開始しました。")
     return redirect("receivables:import_run", pk=new_run.pk)
-
-
-# --- State changes (to move into receivables/services.py: see the report) -------------------

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from civicdesk.audit.models import AccessAction, AccessLogEntry
-from civicdesk.registry.selectors import obligor_view
+from civicdesk.receivables.selectors.obligors import obligor_view
 from tests.conftest import PASSWORD, sign_in
 from tests.factories import TeamFactory, UserFactory
 from tests.registry.factories import (

@@ -1,8 +1,6 @@
 from django.urls import path
 
-from civicdesk.receivables import views
-
-app_name = "receivables"
+from civicdesk.receivables.views import imports as views
 
 urlpatterns = [
     path("imports/", views.imports, name="imports"),

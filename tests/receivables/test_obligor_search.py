@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from civicdesk.audit.models import AccessAction, AccessLogEntry
 from civicdesk.core.japanese import normalize_name
-from civicdesk.registry.selectors import (
+from civicdesk.receivables.selectors.obligors import (
     SEARCH_LIMIT,
     SearchKind,
     resolve_kind,

@@ -6,12 +6,13 @@ from django.views.decorators.cache import never_cache
 
 from civicdesk.audit.models import AccessAction
 from civicdesk.audit.services import record_access
-from civicdesk.registry import selectors
-from civicdesk.registry.forms import ObligorSearchForm
+from civicdesk.receivables.forms import ObligorSearchForm
+from civicdesk.receivables.selectors import obligors as selectors
+from civicdesk.registry.selectors import may_view_obligors
 
 
 def _require_obligor_access(user) -> None:
-    if not selectors.may_view_obligors(user):
+    if not may_view_obligors(user):
         raise PermissionDenied("納付義務者の情報を閲覧する権限がありません。")
 
 
@@ -32,7 +33,7 @@ def search(request):
             reason=f"検索: {result.kind_label}（{result.count}件）",
         )
     context = {"form": form, "result": result, "limit": selectors.SEARCH_LIMIT}
-    return render(request, "registry/search.html", context)
+    return render(request, "receivables/obligors/search.html", context)
 
 
 @never_cache
@@ -49,4 +50,4 @@ def obligor_detail(request, pk: int):
         obj=obligor,
         fields=view.fields_shown,
     )
-    return render(request, "registry/obligor.html", {"view": view})
+    return render(request, "receivables/obligors/obligor.html", {"view": view})

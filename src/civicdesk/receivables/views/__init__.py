@@ -1,0 +1,1 @@
+"""The receivables pages, one module per subdomain: staff imports and the obligor pages."""

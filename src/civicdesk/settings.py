@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "civicdesk.sms",
     "civicdesk.reports",
     "civicdesk.oversight",
+    "civicdesk.demo",
 ]
 
 MIDDLEWARE = [

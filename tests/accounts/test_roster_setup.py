@@ -9,7 +9,7 @@ import time_machine
 
 from civicdesk.accounts.models import Roster, RosterStatus, User
 from civicdesk.accounts.selectors import is_on_roster
-from civicdesk.core import demo
+from civicdesk.demo.building import build_demo
 from tests.accounts.roster_helpers import tokyo
 from tests.load import seed
 
@@ -26,7 +26,7 @@ def var_dir(settings, tmp_path):
 
 @time_machine.travel(tokyo(2030, 6, 25, 10, 0), tick=False)
 def test_the_demo_submits_this_month_and_drafts_next_month_for_its_center_people(var_dir):
-    demo.build_demo()
+    build_demo(obligors=0, history_days=0)
     june = Roster.objects.get(month=dt.date(2030, 6, 1))
     july = Roster.objects.get(month=dt.date(2030, 7, 1))
     assert june.status == RosterStatus.SUBMITTED and july.status == RosterStatus.DRAFT
@@ -44,11 +44,11 @@ def test_the_demo_submits_this_month_and_drafts_next_month_for_its_center_people
 
 def test_running_the_demo_again_keeps_the_rosters_and_submits_the_new_month(var_dir):
     with time_machine.travel(tokyo(2030, 6, 25, 10, 0), tick=False):
-        demo.build_demo()
-        demo.build_demo()
+        build_demo(obligors=0, history_days=0)
+        build_demo(obligors=0, history_days=0)
     assert Roster.objects.count() == 2
     with time_machine.travel(tokyo(2030, 7, 2, 10, 0), tick=False):
-        demo.build_demo()
+        build_demo(obligors=0, history_days=0)
     july = Roster.objects.get(month=dt.date(2030, 7, 1))
     assert july.status == RosterStatus.SUBMITTED and july.is_late
     assert Roster.objects.get(month=dt.date(2030, 8, 1)).status == RosterStatus.DRAFT

@@ -101,9 +101,9 @@ def bench_calendar() -> dict:
     from zoneinfo import ZoneInfo
 
     from civicdesk.core import calendar
-    from civicdesk.core.demo import build_demo
+    from civicdesk.demo.building import build_demo
 
-    build_demo()
+    build_demo(obligors=0, history_days=0)
     start = time.perf_counter()
     days = calendar.open_days("calls", date(2025, 4, 1), date(2026, 3, 31))
     year_seconds = time.perf_counter() - start
@@ -364,14 +364,15 @@ def bench_import_receivables(tmp: Path) -> dict:
     """Best of IMPORT_REPEATS alternating runs of each: the least disturbed by other load."""
     from django.db import connection
 
-    from civicdesk.core import demo
+    from civicdesk.demo.building import build_demo
+    from civicdesk.receivables.demo import DEMO_IMPORTER
     from civicdesk.receivables.demo_data import generate
     from civicdesk.receivables.models import Account, Installment
     from civicdesk.receivables.services import import_file
     from civicdesk.registry.models import Obligor
 
-    demo.build_demo()
-    municipality = demo.demo_municipality()
+    demo = build_demo(obligors=0, history_days=0)
+    municipality = demo.municipality
     start = time.perf_counter()
     path = generate(tmp / "import", IMPORT_OBLIGORS, IMPORT_SEED, as_of=IMPORT_AS_OF)["receivables"]
     generate_seconds = time.perf_counter() - start
@@ -381,7 +382,7 @@ def bench_import_receivables(tmp: Path) -> dict:
         _empty_tables()
         start = time.perf_counter()
         result = import_file(
-            acting_user=demo.demo_importer(),
+            acting_user=demo.person(DEMO_IMPORTER),
             municipality=municipality,
             kind="receivables",
             path=path,

@@ -1,22 +1,27 @@
-"""`civicdesk demo`: a demo municipality, one user per role, credentials written to var/,
-and the synthetic residents in arrears loaded through the real importer."""
+"""`civicdesk demo` (civicdesk.demo, from the apps' parts): a demo municipality, one user per
+role, credentials written to var/, and the synthetic residents in arrears loaded through the
+real importer; re-runs keep what exists, --rebuild goes through each part's remove."""
 
 import csv
 from base64 import b32decode
+from datetime import datetime
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django_otp.oath import totp
 
+from civicdesk.accounts.demo import DEMO_USERS
 from civicdesk.accounts.models import Role, User
 from civicdesk.audit.models import AccessLogEntry
-from civicdesk.core import demo
 from civicdesk.core.calendar import Service, is_open
+from civicdesk.core.demo import DEMO_CODE, DEMO_NAME
 from civicdesk.core.models import Municipality
 from civicdesk.privacy.models import HandOverRecord
 from civicdesk.receivables import demo_data
+from civicdesk.receivables.demo import DEMO_IMPORTER
 from civicdesk.receivables.models import Account, ImportRun, Installment
 from civicdesk.registry.models import Household, HouseholdMember, Obligor, Phone
 
@@ -31,17 +36,15 @@ def var_dir(settings, tmp_path):
     return tmp_path
 
 
-@pytest.fixture(autouse=True)
-def few_obligors(monkeypatch):
-    """`civicdesk demo` loads 50,000 obligors by default; the tests need a handful."""
-    monkeypatch.setattr(demo, "DEMO_OBLIGORS", 25)
-    monkeypatch.setattr(demo, "DEMO_HISTORY_DAYS", 0)  # tests/reports/test_demo_history.py
-
-
 def run_demo(*args) -> str:
+    """`civicdesk demo` without contact history (tests/reports/test_demo_history.py makes it)."""
     out = StringIO()
-    call_command("demo", "--as-of", AS_OF, *args, stdout=out)
+    call_command("demo", "--as-of", AS_OF, "--history-days", "0", *args, stdout=out)
     return out.getvalue()
+
+
+def users_only() -> str:
+    return run_demo("--obligors", "0")
 
 
 def data_rows(path) -> list[dict]:
@@ -62,11 +65,11 @@ def credentials(var_dir):
 
 
 def test_demo_builds_one_user_per_role_who_can_sign_in(var_dir):
-    call_command("demo", stdout=StringIO())
+    users_only()
     municipality = Municipality.objects.default()
-    assert municipality.name == demo.DEMO_NAME
+    assert municipality.name == DEMO_NAME
     assert set(User.objects.values_list("role", flat=True)) == set(Role.values)
-    assert User.objects.count() == len(demo.DEMO_USERS)
+    assert User.objects.count() == len(DEMO_USERS)
     written = credentials(var_dir)
     assert set(written) == set(User.objects.values_list("username", flat=True))
     for username, row in written.items():
@@ -80,10 +83,7 @@ def test_demo_builds_one_user_per_role_who_can_sign_in(var_dir):
 
 
 def test_demo_has_the_four_calendars(var_dir):
-    call_command("demo", stdout=StringIO())
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
+    users_only()
     wednesday_evening = datetime(2025, 4, 2, 18, 30, tzinfo=ZoneInfo("Asia/Tokyo"))
     assert is_open(Service.CALLS, wednesday_evening)
     assert not is_open(Service.VISITS, wednesday_evening)
@@ -91,15 +91,15 @@ def test_demo_has_the_four_calendars(var_dir):
 
 
 def test_running_demo_again_keeps_the_written_passwords(var_dir):
-    call_command("demo", stdout=StringIO())
+    users_only()
     first = credentials(var_dir)
-    call_command("demo", stdout=StringIO())
+    users_only()
     assert credentials(var_dir) == first
-    assert User.objects.count() == len(demo.DEMO_USERS)
+    assert User.objects.count() == len(DEMO_USERS)
 
 
 def test_codes_prints_the_current_code_of_each_demo_user(var_dir):
-    call_command("demo", stdout=StringIO())
+    users_only()
     out = StringIO()
     call_command("demo", "--codes", stdout=out)
     codes = dict(line.split() for line in out.getvalue().splitlines())
@@ -120,7 +120,7 @@ def test_demo_refuses_to_run_in_production(settings):
 
 def test_demo_imports_the_generated_files_for_exactly_the_obligors_asked(var_dir):
     output = run_demo("--obligors", "120", "--seed", "3")
-    municipality = Municipality.objects.get(code=demo.DEMO_CODE)
+    municipality = Municipality.objects.get(code=DEMO_CODE)
     receivables = data_rows(var_dir / "demo" / "receivables.csv")
     members = data_rows(var_dir / "demo" / "household.csv")
     assert Obligor.objects.filter(municipality=municipality).count() == 120
@@ -142,7 +142,7 @@ def test_demo_imports_the_generated_files_for_exactly_the_obligors_asked(var_dir
 
 def test_demo_import_is_recorded_as_staff_work(var_dir):
     run_demo("--obligors", "40")
-    staff = User.objects.get(username=demo.DEMO_IMPORTER)
+    staff = User.objects.get(username=DEMO_IMPORTER)
     runs = ImportRun.objects.filter(acting_user=staff, dry_run=False)
     assert sorted(runs.values_list("kind", flat=True)) == ["household", "receivables"]
     assert set(runs.values_list("status", flat=True)) == {"done"}
@@ -168,7 +168,7 @@ def test_rebuild_replaces_the_residents_and_logs_the_deletion(var_dir):
     assert len(after) == 20 and after != before
     assert "30 人）を削除" in output
     entry = AccessLogEntry.objects.filter(action="delete").get()
-    assert entry.actor.username == demo.DEMO_IMPORTER and "30 人" in entry.reason
+    assert entry.actor.username == DEMO_IMPORTER and "30 人" in entry.reason
 
 
 def test_a_failed_rebuild_keeps_the_previous_demo_data(var_dir, monkeypatch):
@@ -196,13 +196,14 @@ def test_a_failed_rebuild_keeps_the_previous_demo_data(var_dir, monkeypatch):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (("--obligors", "0"), "--obligors には 1 以上 500,000 以下の整数"),
-        (("--obligors", "many"), "--obligors には 1 以上 500,000 以下の整数"),
-        (("--obligors", "500001"), "--obligors には 1 以上 500,000 以下の整数"),
+        (("--obligors", "-1"), "--obligors には 0 以上の整数"),
+        (("--obligors", "many"), "--obligors には 0 以上の整数"),
+        (("--obligors", "500001"), "--obligors には 0 以上 500,000 以下の整数"),
+        (("--history-days", "-3"), "--history-days には 0 以上の整数"),
         (("--as-of", "2025/13/01"), "--as-of は YYYY-MM-DD"),
     ],
 )
-def test_bad_options_are_refused_in_japanese(args, message):
+def test_bad_options_are_refused_in_japanese_before_anything_is_made(args, message):
     with pytest.raises(CommandError, match=message):
         call_command("demo", *args, stdout=StringIO())
-    assert not Obligor.objects.exists()
+    assert not Municipality.objects.exists() and not User.objects.exists()

@@ -1,22 +1,26 @@
 """Demo history (issue 7): a small demo municipality's weeks of contacts, made through the real
-services, give every report non-zero figures; contacts only on open days; no duplicates."""
+services, give every report non-zero figures; contacts only on open days; no duplicates. The
+history is made with today pinned to the days of the year where the calendar turns: it must
+work whatever today is (issue 16)."""
 
 import datetime as dt
 from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.management import call_command
-from django.utils import timezone
 
-from civicdesk.core import demo
+from civicdesk.accounts.models import User
 from civicdesk.core.calendar import Service, add_months, day_info
 from civicdesk.core.choices import ContactChannel
+from civicdesk.core.demo import demo_municipality
 from civicdesk.core.japanese import fiscal_year_of
-from civicdesk.dunning.choices import PromiseStatus
+from civicdesk.dunning.choices import ContactOutcome, ContactParty, PromiseStatus
 from civicdesk.dunning.models import Contact, Promise
-from civicdesk.receivables.models import Payment
-from civicdesk.reports import selectors
+from civicdesk.dunning.services.contacts import record_contact
+from civicdesk.receivables.models import Account, Payment
+from civicdesk.reports import demo_history, selectors
 from civicdesk.reports.demo_history import create_demo_history
 from civicdesk.reports.models import Target
 
@@ -24,21 +28,33 @@ pytestmark = pytest.mark.django_db(transaction=False)
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 DAYS = 45
+# Days the history is made on: each turns the calendar somewhere inside the 45 days before it.
+TODAYS = {
+    "a fiscal-year start": dt.date(2027, 4, 1),
+    "inside the year-end closure": dt.date(2026, 12, 30),
+    "the first open day of January": dt.date(2027, 1, 4),
+    "a month and fiscal-year end": dt.date(2027, 3, 31),
+    "a second Saturday (calls open)": dt.date(2027, 2, 13),
+    # make test failed on this day: two kept promises paid on one account the same day were two
+    # identical payment rows, the importer refused the file, and no promise was kept.
+    "the day make test failed": dt.date(2026, 12, 7),
+}
 
 
 @pytest.fixture
-def history(settings, tmp_path, monkeypatch):
+def history(request, settings, tmp_path):
+    """300 obligors and DAYS days of history, made with the clock pinned to ``today``
+    (the parametrised day, else the suite's pinned day)."""
     settings.VAR_DIR = tmp_path
     settings.MEDIA_ROOT = tmp_path / "media"
-    monkeypatch.setattr(demo, "DEMO_OBLIGORS", 300)
-    monkeypatch.setattr(demo, "DEMO_HISTORY_DAYS", 0)  # made below, smaller
-    call_command("demo", stdout=StringIO())
-    municipality = demo.demo_municipality()
-    today = timezone.localdate()
-    made = create_demo_history(
-        municipality=municipality, today=today, days=DAYS, seed=3, calls_per_day=8,
-        visits_per_day=3,
-    )  # fmt: skip
+    today = getattr(request, "param", None) or dt.date(2026, 6, 10)
+    with time_machine.travel(dt.datetime.combine(today, dt.time(9, 0), tzinfo=TOKYO), tick=False):
+        call_command("demo", "--obligors", "300", "--history-days", "0", stdout=StringIO())
+        municipality = demo_municipality()
+        made = create_demo_history(
+            municipality=municipality, today=today, days=DAYS, seed=3, calls_per_day=8,
+            visits_per_day=3,
+        )  # fmt: skip
     return municipality, today, made
 
 
@@ -109,9 +125,39 @@ def test_running_it_again_adds_nothing(history):
     assert (Contact.objects.count(), Payment.objects.count(), Target.objects.count()) == before
 
 
+@pytest.mark.parametrize("history", TODAYS.values(), ids=TODAYS.keys(), indirect=True)
 def test_the_demo_history_fills_every_report_on_open_days_with_the_years_targets(history):
-    # One demo for four checks: building it costs most of a minute.
+    # One demo for four checks: building it costs about ten seconds.
     _every_report_shows_attempts_reached_promises_kept_visits_sms_and_letters(history)
     _the_report_figures_match_the_contacts_made(history)
     _calls_and_visits_only_on_open_days_of_their_calendar_and_before_today(history)
     _the_targets_of_the_fiscal_years_covered_exist(history)
+
+
+def test_two_promises_kept_on_one_account_the_same_day_are_one_payment_and_both_kept(
+    settings, tmp_path, monkeypatch
+):
+    # The cause of the failure on 2026-12-07: each kept promise was its own payment row, two
+    # identical rows made the importer refuse the whole file, and no promise was kept.
+    settings.VAR_DIR = tmp_path
+    call_command("demo", "--obligors", "30", "--history-days", "0", stdout=StringIO())
+    municipality = demo_municipality()
+    account = (
+        Account.objects.filter(municipality=municipality, installments__unpaid__gte=2_000)
+        .order_by("pk")
+        .first()
+    )
+    called, promised = dt.date(2026, 6, 1), dt.date(2026, 6, 2)  # Monday, Tuesday: open days
+    for hour in (10, 14):  # paid the day after the call: both on the same day
+        record_contact(
+            acting_user=User.objects.get(username="supervisor"), obligor=account.obligor,
+            channel=ContactChannel.OUTBOUND_CALL, party=ContactParty.SELF,
+            outcome=ContactOutcome.PROMISE, accounts=[account.pk], promises=[(1_000, promised)],
+            now=dt.datetime.combine(called, dt.time(hour), tzinfo=TOKYO),
+        )  # fmt: skip
+    monkeypatch.setattr(demo_history, "KEPT_SHARE", 1.0)
+    demo_history._payments(demo_history._prepare(municipality, dt.date(2026, 6, 10), seed=1))
+    payments = Payment.objects.filter(installment__account=account)
+    assert [(p.paid_on, p.amount) for p in payments] == [(promised, 2_000)]
+    statuses = Promise.objects.filter(obligor=account.obligor).values_list("status", flat=True)
+    assert list(statuses) == [PromiseStatus.KEPT, PromiseStatus.KEPT]

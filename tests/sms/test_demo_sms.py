@@ -8,7 +8,6 @@ import time_machine
 from django.core.management import call_command
 
 from civicdesk.accounts.models import User
-from civicdesk.core import demo
 from civicdesk.core.choices import RevenueType
 from civicdesk.dunning.choices import CampaignChannel
 from civicdesk.dunning.models import Campaign
@@ -23,17 +22,16 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def var_dir(settings, tmp_path, monkeypatch):
+def var_dir(settings, tmp_path):
     settings.VAR_DIR = tmp_path
-    monkeypatch.setattr(demo, "DEMO_OBLIGORS", 300)
-    monkeypatch.setattr(demo, "DEMO_HISTORY_DAYS", 0)
     return tmp_path
 
 
 def run_demo(*args) -> str:
     out = StringIO()
     with time_machine.travel(NOW, tick=False):
-        call_command("demo", "--as-of", "2025-06-01", *args, stdout=out)
+        call_command("demo", "--obligors", "300", "--history-days", "0", "--as-of", "2025-06-01",
+                     *args, stdout=out)  # fmt: skip
     return out.getvalue()
 
 

@@ -10,10 +10,12 @@ class DunningConfig(AppConfig):
         # Plug into receivables: promise checks and paid-in-full drop-outs after a payments
         # import, and contacts for the contacts export (layout 4); its downloads go through
         # the export requests (privacy.export_requests).
-        from civicdesk.dunning import export, exporters, hooks
+        from civicdesk.core.demo_parts import register_demo_part
+        from civicdesk.dunning import demo, export, exporters, hooks
         from civicdesk.dunning.selectors import queue
 
         hooks.connect()
         export.connect()
         exporters.register()
         queue.connect_calendar_cache()
+        register_demo_part(demo.DEMO_PART)

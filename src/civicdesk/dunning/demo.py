@@ -1,6 +1,7 @@
 """The dunning center's part of ``civicdesk demo``: a call campaign per team and a visit campaign
 for the tax team over the towns with the most people, built through the real service by the
-demo supervisor; the documents visitors leave; and the clean-up that ``--rebuild`` needs first."""
+demo supervisor; the documents visitors leave; and the clean-up that ``--rebuild`` needs first.
+Each campaign is made once; without obligors the part makes nothing and says so."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from datetime import date, timedelta
 from django.db import connection
 from django.db.models import Count
 
+from civicdesk.accounts.models import Team
+from civicdesk.core.demo_parts import DemoContext, DemoPart, Skipped
 from civicdesk.dunning.choices import CampaignChannel, PriorityRule
 from civicdesk.dunning.models import (
     Campaign,
@@ -26,6 +29,7 @@ from civicdesk.dunning.models import (
     VisitStop,
     WorkItem,
 )
+from civicdesk.dunning.services.campaigns import create_campaign
 from civicdesk.receivables.models import Account
 from civicdesk.registry.models import Obligor
 
@@ -47,9 +51,6 @@ DEMO_LEFT_NOTICES = [
 
 def create_demo_campaigns(*, acting_user, municipality, today: date) -> list[Campaign]:
     """One call campaign per demo team over the unpaid arrears, unless it exists already."""
-    from civicdesk.accounts.models import Team
-    from civicdesk.dunning.services.campaigns import create_campaign
-
     made = []
     for name, team_name, revenue_types in DEMO_CAMPAIGNS:
         if Campaign.objects.filter(municipality=municipality, name=name).exists():
@@ -81,9 +82,6 @@ def create_demo_campaigns(*, acting_user, municipality, today: date) -> list[Cam
 
 def _create_visit_campaign(acting_user, municipality, today: date) -> Campaign | None:
     """The tax team visits the towns where most people owe tax (unless it exists already)."""
-    from civicdesk.accounts.models import Team
-    from civicdesk.dunning.services.campaigns import create_campaign
-
     if Campaign.objects.filter(municipality=municipality, name=DEMO_VISIT_CAMPAIGN).exists():
         return None
     towns = list(
@@ -187,3 +185,29 @@ def remove_demo_dunning(municipality_id: int) -> None:
     with connection.cursor() as cursor:
         for statement in statements:
             cursor.execute(statement, [municipality_id])
+
+
+# --- the part --------------------------------------------------------------------------------
+
+
+def build(context: DemoContext) -> list[Campaign] | Skipped:
+    municipality = context.municipality
+    if not Obligor.objects.filter(municipality=municipality).exists():
+        return Skipped("催告計画: 納付義務者がいないため作成しません。")
+    made = create_demo_campaigns(
+        acting_user=context.person("supervisor"), municipality=municipality, today=context.today
+    )
+    if not made:
+        return Skipped("催告計画: 作成済みのため作りません。")
+    for campaign in made:
+        context.say(
+            f"催告計画「{campaign.name}」を作成しました（対象 {campaign.items.count():,} 人）。"
+        )
+    return made
+
+
+def remove(context: DemoContext) -> None:
+    remove_demo_dunning(context.municipality.pk)
+
+
+DEMO_PART = DemoPart(name="dunning", order=60, build=build, remove=remove)

@@ -5,3 +5,10 @@ class ReportsConfig(AppConfig):
     name = "civicdesk.reports"
     label = "reports"
     verbose_name = "業務報告"
+
+    def ready(self) -> None:
+        # Imported here: the models these modules use are loaded only now.
+        from civicdesk.core.demo_parts import register_demo_part
+        from civicdesk.reports import demo
+
+        register_demo_part(demo.DEMO_PART)

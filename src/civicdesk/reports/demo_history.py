@@ -5,7 +5,8 @@ services so that every report shows realistic figures on first start.
   moment of the contact, by an operator (calls) or a visitor (visits) whose team holds the
   revenue type (the supervisor when no team does), only on open days of the calls / visits
   calendar and inside their hours (an evening extension gives night calls), with promises on
-  open days within DUNNING_PROMISE_MAX_DAYS, hand-overs and hot voice now and then;
+  open days within DUNNING_PROMISE_MAX_DAYS, hand-overs and hot voice now and then; one person
+  at most once in PACE_DAYS per channel (a small municipality gets fewer contacts a day);
 - letters: two small batches through dunning.services.letters.create_letter_batch;
 - SMS: a small sms campaign, a batch through sms.services.batches.create_sms_batch (``now=``
   the day), each text handed to the file provider and recorded with
@@ -13,11 +14,13 @@ services so that every report shows realistic figures on first start.
   time: it would date every text today, and sends only while the sms calendar is open now);
 - payments: the kept promises' payments as a payments file, loaded with the real importer
   (receivables.services.import_file), whose hook decides the promises; broken ones are then
-  decided by dunning.services.promises.decide_promises for ``today``;
+  decided by dunning.services.promises.decide_promises for ``today``. Two kept promises on one
+  account paid the same day are one payment row (the importer refuses a row twice);
 - the yearly targets (reports.services.create_demo_targets) of the fiscal years covered.
 
+Any ``today`` works: contacts fall on the calendars' open days before it, whatever the season.
 Deterministic for a seed (and the same obligors). Run once: when the municipality has any
-contact before ``today`` nothing is made again.
+contact before ``today`` nothing is made again. One transaction.
 """
 
 from __future__ import annotations
@@ -29,11 +32,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Min
+from django.db import transaction
+from django.db.models import Count, Min
 
-from civicdesk.accounts.models import Role, User
+from civicdesk.accounts.models import Role, Team, User
 from civicdesk.core import calendar
 from civicdesk.core.calendar import TOKYO, Service
+from civicdesk.core.demo_parts import DemoError
 from civicdesk.core.japanese import fiscal_year_of
 from civicdesk.dunning.choices import (
     CampaignChannel,
@@ -44,7 +49,20 @@ from civicdesk.dunning.choices import (
     PromiseStatus,
 )
 from civicdesk.dunning.models import Contact, Promise
+from civicdesk.dunning.services.campaigns import create_campaign
+from civicdesk.dunning.services.contacts import record_contact
+from civicdesk.dunning.services.letters import create_letter_batch
+from civicdesk.dunning.services.promises import decide_promises
 from civicdesk.receivables.models import Account, Installment
+from civicdesk.receivables.services import import_file
+from civicdesk.registry.models import Obligor
+from civicdesk.reports.services import create_demo_targets
+from civicdesk.sms.models import SmsMessage, SmsTemplate
+from civicdesk.sms.providers import OutgoingMessage
+from civicdesk.sms.providers.file import FileProvider
+from civicdesk.sms.selectors.batches import campaign_targets
+from civicdesk.sms.services.batches import create_sms_batch
+from civicdesk.sms.services.sending import record_accepted
 
 DEFAULT_DAYS = 90
 # About 60 open days: ~900 calls and ~180 visits (each record_contact reads the calendar:
@@ -53,10 +71,14 @@ CALLS_PER_DAY = 15
 VISITS_PER_DAY = 3
 LETTERS_PER_BATCH = 3
 SMS_CAMPAIGN = "国保 SMS催告（履歴デモ）"
-SMS_TOWNS = 1
+# The SMS batch goes to the towns with the most NHI people, as few as hold this many of them.
+SMS_PEOPLE = 20
 # Of the promises whose date has passed, how many were paid (the rest are broken).
 KEPT_SHARE = 0.65
 PROMISE_DAYS = (3, 21)  # a promise falls this many days after the call (first open day)
+# A person is called (or visited) again at the earliest this many days later, as the demo
+# campaigns pace them: a small municipality gets fewer contacts a day, not the same people.
+PACE_DAYS = 3
 
 # Who answered a call, and the outcomes that go with it (weights).
 CALL_PARTIES = [(ContactParty.NONE, 45), (ContactParty.SELF, 35), (ContactParty.FAMILY, 15),
@@ -107,6 +129,18 @@ class _Run:
     obligors: dict = field(default_factory=dict)
     # (service, day) → DayInfo: one calendar read per service, not one per contact
     days: dict = field(default_factory=dict)
+    # channel → {obligor id → the last day they were contacted on it}
+    last_contact: dict = field(default_factory=lambda: defaultdict(dict))
+
+
+class DemoHistoryError(DemoError):
+    """The history's own payments file did not import (a bug: the rows are made valid)."""
+
+
+def has_demo_history(municipality, today: dt.date) -> bool:
+    return Contact.objects.filter(
+        obligor__municipality=municipality, at__lt=_at(today, dt.time())
+    ).exists()
 
 
 def create_demo_history(
@@ -118,29 +152,27 @@ def create_demo_history(
     calls_per_day: int = CALLS_PER_DAY,
     visits_per_day: int = VISITS_PER_DAY,
 ) -> dict:
-    """Contacts of the ``days`` before ``today``; returns what was made (counts by kind)."""
-    from civicdesk.reports.services import create_demo_targets
-
+    """Contacts of the ``days`` before ``today``; returns what was made (counts by kind), or
+    ``{"skipped": True}`` when there is a history already or nobody to contact."""
     start = today - dt.timedelta(days=days)
-    if Contact.objects.filter(
-        obligor__municipality=municipality, at__lt=_at(today, dt.time())
-    ).exists():
+    if has_demo_history(municipality, today):
         return {"skipped": True}
     run = _prepare(municipality, today, seed)
     cases = _cases(municipality)
     if run is None or not cases:
         return {"skipped": True}
-    for year in range(fiscal_year_of(start), fiscal_year_of(today) + 1):
-        run.counts["targets"] += len(
-            create_demo_targets(municipality=municipality, fiscal_year=year)
-        )
-    for day in _open_days(Service.CALLS, start, today, municipality):
-        _calls(run, cases, day, calls_per_day)
-    for day in _open_days(Service.VISITS, start, today, municipality):
-        _visits(run, cases, day, visits_per_day)
-    _letters(run, cases, _open_days(Service.CALLS, start, today, municipality))
-    _sms(run, _open_days(Service.SMS, start, today, municipality))
-    _payments(run)
+    with transaction.atomic():
+        for year in range(fiscal_year_of(start), fiscal_year_of(today) + 1):
+            run.counts["targets"] += len(
+                create_demo_targets(municipality=municipality, fiscal_year=year)
+            )
+        for day in _open_days(Service.CALLS, start, today, municipality):
+            _calls(run, cases, day, calls_per_day)
+        for day in _open_days(Service.VISITS, start, today, municipality):
+            _visits(run, cases, day, visits_per_day)
+        _letters(run, cases, _open_days(Service.CALLS, start, today, municipality))
+        _sms(run, _open_days(Service.SMS, start, today, municipality))
+        _payments(run)
     return dict(run.counts)
 
 
@@ -222,8 +254,6 @@ def _pick(rng: random.Random, weighted):
 
 
 def _obligor(run: _Run, obligor_id: int):
-    from civicdesk.registry.models import Obligor
-
     if obligor_id not in run.obligors:
         run.obligors[obligor_id] = Obligor.objects.select_related("municipality").get(pk=obligor_id)
     return run.obligors[obligor_id]
@@ -244,8 +274,6 @@ def _promise_day(run: _Run, day: dt.date) -> dt.date | None:
 
 
 def _record(run: _Run, case: _Case, user, channel, party, outcome, at: dt.datetime) -> None:
-    from civicdesk.dunning.services.contacts import record_contact
-
     promises, note, hot_voice, hand_over = [], "", False, None
     if outcome == ContactOutcome.PROMISE:
         promised_on = _promise_day(run, at.date())
@@ -271,9 +299,27 @@ def _record(run: _Run, case: _Case, user, channel, party, outcome, at: dt.dateti
     run.counts["promises"] += len(promises)
 
 
-def _calls(run: _Run, cases: list[_Case], day: dt.date, per_day: int) -> None:
-    for _ in range(per_day):
+def _paced(run: _Run, channel, cases: list[_Case], day: dt.date, per_day: int) -> list[_Case]:
+    """Up to ``per_day`` cases of different people not contacted on the channel in the
+    PACE_DAYS before ``day`` (a bounded number of draws: few people, few contacts)."""
+    last = run.last_contact[channel]
+    chosen, people = [], set()
+    for _ in range(per_day * 10):
+        if len(chosen) == per_day:
+            break
         case = run.rng.choice(cases)
+        seen = last.get(case.obligor_id)
+        if case.obligor_id in people or (seen is not None and (day - seen).days < PACE_DAYS):
+            continue
+        chosen.append(case)
+        people.add(case.obligor_id)
+    for case in chosen:
+        last[case.obligor_id] = day
+    return chosen
+
+
+def _calls(run: _Run, cases: list[_Case], day: dt.date, per_day: int) -> None:
+    for case in _paced(run, ContactChannel.OUTBOUND_CALL, cases, day, per_day):
         user = run.rng.choice(run.callers.get(case.revenue_type) or [run.supervisor])
         party = _pick(run.rng, CALL_PARTIES)
         outcome = _pick(run.rng, NOT_REACHED_CALL if party == ContactParty.NONE else REACHED)
@@ -285,8 +331,7 @@ def _calls(run: _Run, cases: list[_Case], day: dt.date, per_day: int) -> None:
 
 def _visits(run: _Run, cases: list[_Case], day: dt.date, per_day: int) -> None:
     visited = [c for c in cases if run.visitors.get(c.revenue_type)] or cases
-    for _ in range(per_day):
-        case = run.rng.choice(visited)
+    for case in _paced(run, ContactChannel.VISIT, visited, day, per_day):
         user = run.rng.choice(run.visitors.get(case.revenue_type) or [run.supervisor])
         party = _pick(run.rng, VISIT_PARTIES)
         outcome = _pick(run.rng, NOT_MET_VISIT if party == ContactParty.NONE else REACHED)
@@ -299,9 +344,6 @@ def _visits(run: _Run, cases: list[_Case], day: dt.date, per_day: int) -> None:
 
 def _letters(run: _Run, cases: list[_Case], days: list[dt.date]) -> None:
     """Two small batches (each prints a PDF): a month apart, to people of one revenue type."""
-    from civicdesk.dunning.services.letters import create_letter_batch
-    from civicdesk.registry.models import Obligor
-
     if not days:
         return
     for day in (days[len(days) // 4], days[len(days) * 3 // 4]):
@@ -317,22 +359,29 @@ def _letters(run: _Run, cases: list[_Case], days: list[dt.date]) -> None:
         run.counts[ContactChannel.LETTER] += batch.letters.count()
 
 
-def _sms(run: _Run, days: list[dt.date]) -> None:
-    """One batch a month before today, to NHI people with a mobile in the town with most."""
-    from civicdesk.accounts.models import Team
-    from civicdesk.dunning.services.campaigns import create_campaign
-    from civicdesk.sms.models import SmsMessage, SmsTemplate
-    from civicdesk.sms.providers.file import FileProvider
-    from civicdesk.sms.services.batches import create_sms_batch
-    from civicdesk.sms.services.sending import record_accepted
+class _NobodyToText(Exception):
+    """Everyone the SMS campaign found that day was paced, leased or without a mobile."""
 
+
+def _sms(run: _Run, days: list[dt.date]) -> None:
+    """One batch a month before today, to NHI people with a mobile in the towns with most;
+    none when nobody there can be texted that day (a small municipality)."""
     template = SmsTemplate.objects.filter(municipality=run.municipality, revenue_type="nhi").first()
     teams = Team.objects.filter(municipality=run.municipality).order_by("pk")
     team = next((t for t in teams if "nhi" in t.revenue_types), None)
     day = next((d for d in reversed(days) if d <= run.today - dt.timedelta(days=30)), None)
-    if template is None or team is None or day is None:
-        return
     towns = _nhi_towns(run.municipality)
+    if template is None or team is None or day is None or not towns:
+        return
+    at = _at(day, dt.time(10, 0))
+    try:
+        with transaction.atomic():
+            _sms_batch(run, template, team, towns, day, at)
+    except _NobodyToText:
+        return
+
+
+def _sms_batch(run: _Run, template, team, towns: list[str], day: dt.date, at) -> None:
     campaign = create_campaign(
         acting_user=run.supervisor, name=SMS_CAMPAIGN, channel=CampaignChannel.SMS,
         starts_on=day, ends_on=run.today,
@@ -340,12 +389,11 @@ def _sms(run: _Run, days: list[dt.date]) -> None:
         max_attempts=1, min_days_between_contacts=3, retry_rules={}, teams=[team],
         municipality=run.municipality, today=day,
     )  # fmt: skip
-    at = _at(day, dt.time(10, 0))
+    if not campaign_targets(campaign, template.revenue_type, user=run.supervisor, now=at).people:
+        raise _NobodyToText  # the campaign goes too
     batch = create_sms_batch(acting_user=run.supervisor, campaign=campaign, template=template,
                              reason="SMS 催告（デモ履歴）", now=at)  # fmt: skip
     provider = FileProvider(settings.VAR_DIR / "demo" / "sms-history-outbox.jsonl")
-    from civicdesk.sms.providers import OutgoingMessage
-
     for index, message in enumerate(SmsMessage.objects.filter(batch=batch).order_by("pk")):
         sent_at = at + dt.timedelta(seconds=index)
         accepted = provider.send(OutgoingMessage(message.key, message.number, message.text))
@@ -355,18 +403,22 @@ def _sms(run: _Run, days: list[dt.date]) -> None:
 
 
 def _nhi_towns(municipality) -> list[str]:
-    from django.db.models import Count
-
-    from civicdesk.registry.models import Obligor
-
-    return list(
+    """The towns with the most NHI people, as few as together hold SMS_PEOPLE of them."""
+    counts = (
         Obligor.objects.filter(municipality=municipality, accounts__revenue_type="nhi")
         .exclude(town="")
         .values("town")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("pk", distinct=True))
         .order_by("-n", "town")
-        .values_list("town", flat=True)[:SMS_TOWNS]
+        .values_list("town", "n")
     )
+    towns, people = [], 0
+    for town, n in counts:
+        if people >= SMS_PEOPLE:
+            break
+        towns.append(town)
+        people += n
+    return towns
 
 
 # --- Payments and promises -------------------------------------------------------------------
@@ -374,9 +426,6 @@ def _nhi_towns(municipality) -> list[str]:
 
 def _payments(run: _Run) -> None:
     """Pay most promises whose date has passed, through the payments import; decide the rest."""
-    from civicdesk.dunning.services.promises import decide_promises
-    from civicdesk.receivables.services import import_file
-
     promises = (
         Promise.objects.filter(
             obligor__municipality=run.municipality,
@@ -387,7 +436,8 @@ def _payments(run: _Run) -> None:
         .prefetch_related("accounts")
         .order_by("pk")
     )
-    rows = []
+    # (revenue type, case no, year, period, paid on) → yen: one row per installment and day
+    paid: dict[tuple, int] = defaultdict(int)
     for promise in promises:
         if run.rng.random() >= KEPT_SHARE:
             continue
@@ -401,19 +451,22 @@ def _payments(run: _Run) -> None:
         )
         span = (promise.promised_on - earliest).days
         paid_on = earliest + dt.timedelta(days=run.rng.randint(0, max(span, 0)))
-        rows.append([account.revenue_type, account.case_no, installment.fiscal_year,
-                     installment.period, promise.amount, paid_on.isoformat(), ""])  # fmt: skip
-    if rows:
+        key = (account.revenue_type, account.case_no, installment.fiscal_year,
+               installment.period, paid_on.isoformat())  # fmt: skip
+        paid[key] += promise.amount
+    if paid:
         path = settings.VAR_DIR / "demo" / "payments-history.csv"
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\r\n")
             writer.writerow(["税目", "整理番号", "年度", "期別", "納付額", "収納日", "領収日"])
-            writer.writerows(rows)
+            writer.writerows([*key[:4], amount, key[4], ""] for key, amount in paid.items())
         result = import_file(acting_user=run.staff, municipality=run.municipality,
                              kind="payments", path=path, encoding="utf-8")  # fmt: skip
+        if result.error_count:
+            shown = "\n".join(str(error) for error in result.errors[:10])
+            raise DemoHistoryError(f"対応履歴の入金データを取り込めませんでした:\n{shown}")
         run.counts["payments"] += result.counts.get("payments", 0)
-        run.counts["payment_errors"] += result.error_count
     decided = decide_promises(acting_user=run.staff, today=run.today)
     run.counts["promises_broken"] += decided.get(PromiseStatus.BROKEN, 0)
     run.counts["promises_kept"] = Promise.objects.filter(

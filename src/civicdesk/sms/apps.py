@@ -5,3 +5,10 @@ class SmsConfig(AppConfig):
     name = "civicdesk.sms"
     label = "sms"
     verbose_name = "SMS"
+
+    def ready(self) -> None:
+        # Imported here: the models these modules use are loaded only now.
+        from civicdesk.core.demo_parts import register_demo_part
+        from civicdesk.sms import demo
+
+        register_demo_part(demo.DEMO_PART)

@@ -54,7 +54,7 @@ from civicdesk.dunning.models import (
 from civicdesk.oversight.models import AccessAlert, AlertKind
 from civicdesk.oversight.services import purge, status_report
 from civicdesk.privacy.models.registers import ExportRequestStatus
-from civicdesk.privacy.services import export_requests, incidents
+from civicdesk.privacy.services import export_requests, incidents, roster_export
 from civicdesk.receivables.models import ImportKind, ImportRun, ImportStatus
 from civicdesk.sms.models import SmsReply
 from tests.conftest import sign_in
@@ -565,7 +565,7 @@ def _exported_roster(supervisor, staff, roster):
     in VAR_DIR), awaiting its 返却確認."""
     item = export_requests.request_export(
         acting_user=supervisor,
-        exporter=rosters.EXPORTER,
+        exporter=roster_export.EXPORTER,
         params={"roster": roster.pk},
         reason="自治体への名簿提出のため",
     )
@@ -631,7 +631,7 @@ TABLE: dict[str, Row] = {
     "accounts:roster_entry_add": post("roster", 302, 403, 403, 403, 403,  OK, 403, 403, 403),
     "accounts:roster_entry_remove": post("entry", 302, 403, 403, 403, 403,  OK, 403, 403, 403),
     # GET: the export request form; POST asks for the export.
-    "accounts:roster_export": get("roster", 302, 403, 403, 403, 403, 200, 200, 403, 403),
+    "privacy:roster_export": get("roster", 302, 403, 403, 403, 403, 200, 200, 403, 403),
     "accounts:roster_new": get(None, 302, 403, 403, 403, 403, 200, 403, 403, 403),
     "accounts:roster_submit": post("roster", 302, 403, 403, 403, 403,  OK, 403, 403, 403),
     "accounts:rosters": get(None, 302, 403, 403, 403, 403, 200, 200, 200, 403),

@@ -28,7 +28,7 @@ NOT_IN_NAVIGATION = {
     "sms:replies",
     "reports:dashboard_panel",
     # The privacy section (個人情報管理): one menu entry, privacy:index, lists its pages
-    # (core.navigation.PRIVACY_ITEMS); their forms are reached from them.
+    # (accounts.navigation.PRIVACY_ITEMS); their forms are reached from them.
     "privacy:access_log",
     "privacy:alerts",
     "accounts:rosters",

@@ -96,7 +96,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "civicdesk.core.context_processors.shell",
+                "civicdesk.accounts.context_processors.shell",
                 "civicdesk.dunning.context_processors.shell",
             ],
         },

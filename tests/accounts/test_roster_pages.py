@@ -55,7 +55,7 @@ def test_the_list_and_the_new_form_per_role(client, users_by_role, role, name):
 def test_the_month_page_and_the_export_form_per_role(client, users_by_role, june, role):
     sign_in(client, users_by_role[role])
     month = client.get(reverse("accounts:roster", args=[june.pk]))
-    export = client.get(reverse("accounts:roster_export", args=[june.pk]))
+    export = client.get(reverse("privacy:roster_export", args=[june.pk]))
     assert month.status_code == (200 if role in READERS else 403)
     assert export.status_code == (200 if role in EXPORTERS else 403)
     if month.status_code == 403:
@@ -214,7 +214,7 @@ def test_the_export_holds_the_roster_and_its_changes_and_is_registered(
     added.save()
     sign_in(client, staff)
     response = client.post(
-        reverse("accounts:roster_export", args=[june.pk]), {"reason": "区への名簿提出のため"}
+        reverse("privacy:roster_export", args=[june.pk]), {"reason": "区への名簿提出のため"}
     )
     assert response.status_code == 200
     # An export request made at once (no approval set): the page shows the one-time link.
@@ -246,7 +246,7 @@ def test_the_export_holds_the_roster_and_its_changes_and_is_registered(
 
 def test_an_export_without_a_reason_writes_nothing(client, supervisor, june):
     sign_in(client, supervisor)
-    response = client.post(reverse("accounts:roster_export", args=[june.pk]), {"reason": ""})
+    response = client.post(reverse("privacy:roster_export", args=[june.pk]), {"reason": ""})
     assert response.status_code == 200
     assert "持出しの理由を入力してください" in response.content.decode()
     assert not ExportRecord.objects.exists()
@@ -254,6 +254,6 @@ def test_an_export_without_a_reason_writes_nothing(client, supervisor, june):
 
 def test_an_inspector_cannot_export(client, inspector, june):
     sign_in(client, inspector)
-    response = client.post(reverse("accounts:roster_export", args=[june.pk]), {"reason": "x"})
+    response = client.post(reverse("privacy:roster_export", args=[june.pk]), {"reason": "x"})
     assert response.status_code == 403
     assert not ExportRecord.objects.exists()

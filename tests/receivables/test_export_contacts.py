@@ -30,7 +30,7 @@ from civicdesk.receivables.exporters.contacts import (
     register_contact_source,
     unregister_contact_source,
 )
-from civicdesk.receivables.exporters.writers import CellError
+from civicdesk.core.tabular import CellError
 
 pytestmark = pytest.mark.django_db
 

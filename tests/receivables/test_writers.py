@@ -10,12 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
-from civicdesk.receivables.exporters.writers import (
-    CellError,
-    neutralise,
-    write_csv,
-    write_xlsx,
-)
+from civicdesk.core.tabular import CellError, neutralise, write_csv, write_xlsx
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 HEADERS = ["番号", "日時", "内容"]

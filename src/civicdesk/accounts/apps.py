@@ -7,9 +7,8 @@ class AccountsConfig(AppConfig):
     verbose_name = "アカウント"
 
     def ready(self) -> None:
-        from civicdesk.accounts import demo, roles, roster
+        from civicdesk.accounts import demo, roles
         from civicdesk.core.demo_parts import register_demo_part
 
         roles.connect_signals()
-        roster.register_exporter()
         register_demo_part(demo.DEMO_PART)

@@ -1,4 +1,4 @@
-from civicdesk.core import navigation
+from civicdesk.accounts import navigation
 from civicdesk.core.models import Municipality
 
 

@@ -22,8 +22,6 @@ from civicdesk.audit.models import AccessAction
 from civicdesk.audit.services import record_access
 from civicdesk.core.calendar import add_months
 from civicdesk.core.japanese import era_month
-from civicdesk.privacy.forms.exports import ExportRequestForm
-from civicdesk.privacy.views.exports import start_export
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -191,18 +189,3 @@ def roster_changes_reported(request, pk: int):
     else:
         messages.success(request, f"臨時の変更 {count} 件を報告済みにしました。")
     return redirect("accounts:roster", pk=roster.pk)
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-def roster_export(request, pk: int):
-    """GET: the form alone; POST: an export request, made at once unless staff must approve."""
-    roster = _roster(request, pk)
-    _require(selectors.may_export_rosters(request.user))
-    form = ExportRequestForm(request.POST if request.method == "POST" else None)
-    if form.is_bound and form.is_valid():
-        response = start_export(request, form, services.EXPORTER, {"roster": roster.pk})
-        if response is not None:
-            return response
-    context = {"form": form, "roster": roster, "month_label": era_month(roster.month)}
-    return render(request, "accounts/roster/export.html", context)

@@ -26,5 +26,4 @@ urlpatterns = [
         roster_views.roster_changes_reported,
         name="roster_changes_reported",
     ),
-    path("rosters/<int:pk>/export/", roster_views.roster_export, name="roster_export"),
 ]

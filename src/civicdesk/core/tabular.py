@@ -27,7 +27,10 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from civicdesk.privacy.services.export_register import ExportError
+
+class ExportError(Exception):
+    """An export refused or failed; the message is Japanese and can be shown as it is."""
+
 
 ENCODINGS = ("cp932", "utf-8")
 ENCODING_LABELS = {"cp932": "CP932（Shift_JIS）", "utf-8": "UTF-8（BOM付き）"}

@@ -11,11 +11,13 @@ class DunningConfig(AppConfig):
         # import, and contacts for the contacts export (layout 4); its downloads go through
         # the export requests (privacy.export_requests).
         from civicdesk.core.demo_parts import register_demo_part
-        from civicdesk.dunning import demo, export, exporters, hooks
+        from civicdesk.dunning import demo, export, exporters, hooks, personal_data
         from civicdesk.dunning.selectors import queue
+        from civicdesk.privacy.personal_data import register_personal_data
 
         hooks.connect()
         export.connect()
         exporters.register()
         queue.connect_calendar_cache()
         register_demo_part(demo.DEMO_PART)
+        register_personal_data(personal_data.PERSONAL_DATA)

@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from civicdesk.core.navigation import items_for
+from civicdesk.accounts.navigation import items_for
 
 INBOUND_PAGE = "dunning:inbound"
 

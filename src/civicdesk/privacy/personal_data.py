@@ -56,6 +56,15 @@ class Selection:
 
 
 @dataclass(frozen=True)
+class OwnNames:
+    """The columns of a person's own record: their number and their names. Verification takes
+    a purged name found there for a namesake unless the number was purged too."""
+
+    number: str
+    names: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Activity:
     """Rows that show a user worked a case at a moment (the analysis asks whether a search was
     followed by one): the model, its user field and its time field."""
@@ -102,8 +111,8 @@ class PersonalData:
     - ``purged_values(targets)``: the person numbers and names that go, for verification.
     - ``before_delete(selection, targets)``: runs before the rows go; it may return a
       function to run after they went (inside the same transaction).
-    - ``own_name_columns``: per model label, the columns holding a remaining person's own
-      name (a namesake there is not a remnant).
+    - ``own_name_columns``: per model label, the number and name columns of a person's own
+      record (a remaining namesake there is not a remnant).
     - ``scan_models``: models outside ``civicdesk.*`` that verification must search as well.
     - ``activity``: rows that count as work after a search (access analysis).
     - ``legitimate_views(day, views)``: the (user id, person id) pairs among the views that
@@ -121,7 +130,7 @@ class PersonalData:
     busy: Callable[[Any], str] | None = None
     purged_values: Callable[[Targets], tuple[set[str], set[str]]] | None = None
     before_delete: Callable[[Selection, Targets], Callable[[], None] | None] | None = None
-    own_name_columns: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    own_name_columns: Mapping[str, OwnNames] = field(default_factory=dict)
     scan_models: tuple[type[models.Model], ...] = ()
     activity: tuple[Activity, ...] = ()
     legitimate_views: Callable[[dt.date, list[View]], set[tuple[int, int]]] | None = None

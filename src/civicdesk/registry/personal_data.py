@@ -9,6 +9,7 @@ from __future__ import annotations
 from civicdesk.core.japanese import normalize_name
 from civicdesk.privacy.personal_data import (
     Item,
+    OwnNames,
     PersonalData,
     Selection,
     Targets,
@@ -72,7 +73,9 @@ PERSONAL_DATA = PersonalData(
     select=select,
     purged_values=purged_values,
     own_name_columns={
-        "registry.obligor": frozenset({"name", "name_kana", "alias_name", "name_key", "kana_key"}),
-        "registry.householdmember": frozenset({"name", "name_kana"}),
+        "registry.obligor": OwnNames(
+            "resident_no", frozenset({"name", "name_kana", "alias_name", "name_key", "kana_key"})
+        ),
+        "registry.householdmember": OwnNames("resident_no", frozenset({"name", "name_kana"})),
     },
 )

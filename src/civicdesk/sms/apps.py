@@ -9,6 +9,8 @@ class SmsConfig(AppConfig):
     def ready(self) -> None:
         # Imported here: the models these modules use are loaded only now.
         from civicdesk.core.demo_parts import register_demo_part
-        from civicdesk.sms import demo
+        from civicdesk.privacy.personal_data import register_personal_data
+        from civicdesk.sms import demo, personal_data
 
         register_demo_part(demo.DEMO_PART)
+        register_personal_data(personal_data.PERSONAL_DATA)

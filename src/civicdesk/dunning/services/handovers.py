@@ -21,6 +21,7 @@ from civicdesk.audit.models import AccessAction
 from civicdesk.audit.services import record_access
 from civicdesk.core.choices import REVENUE_TYPE_FILE_LABELS, RevenueType
 from civicdesk.core.japanese import era_date, fiscal_year_label
+from civicdesk.core.tabular import write_xlsx
 from civicdesk.dunning.choices import (
     HandOverReason,
     HandOverStatus,
@@ -37,7 +38,6 @@ from civicdesk.privacy.services.export_register import (
     write_registered_export,
 )
 from civicdesk.privacy.services.export_requests import ExportPlan
-from civicdesk.receivables.exporters.writers import write_xlsx
 from civicdesk.receivables.models import Account, Installment
 from civicdesk.receivables.selectors.obligors import obligors_for
 from civicdesk.registry.models import Obligor

@@ -30,7 +30,7 @@ from civicdesk.audit.services import record_access
 from civicdesk.core.japanese import normalize_name
 from civicdesk.oversight.models import PurgePlan, PurgeStatus, PurgeVerification
 from civicdesk.oversight.services.purge import PurgeError, file_roots, may_approve, may_execute
-from civicdesk.privacy.personal_data import declarations
+from civicdesk.privacy.personal_data import OwnNames, declarations
 
 
 class Matcher:
@@ -79,7 +79,7 @@ class Matcher:
 KIND_LABELS = {"resident_no": "宛名番号", "name": "氏名"}
 
 
-def _own_name_columns() -> dict[str, frozenset[str]]:
+def _own_name_columns() -> dict[str, OwnNames]:
     """A remaining person's own name column holding the same name is a namesake, not a
     leftover: the apps that keep people name those columns in their declarations."""
     return {
@@ -167,8 +167,9 @@ def _database_hits(matcher: Matcher) -> Iterator[tuple[str, list[str], bool]]:
         ]
         if not columns:
             continue
-        own = own_names.get(model._meta.label_lower, frozenset())
-        extra = ["resident_no"] if own else []
+        declared = own_names.get(model._meta.label_lower)
+        own = declared.names if declared else frozenset()
+        extra = [declared.number] if declared else []
         rows = model._base_manager.order_by().values_list("pk", *extra, *columns)
         for pk, *row in rows.iterator(chunk_size=2000):
             number_purged = bool(extra) and "resident_no" in matcher.kinds(row.pop(0))

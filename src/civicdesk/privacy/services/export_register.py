@@ -19,14 +19,11 @@ from django.utils import timezone
 
 from civicdesk.audit.models import AccessAction
 from civicdesk.audit.services import record_access
+from civicdesk.core.tabular import ExportError
 from civicdesk.privacy.models import ExportRecord
 
 REASON_MAX_LENGTH = ExportRecord._meta.get_field("reason").max_length
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-
-
-class ExportError(Exception):
-    """An export refused or failed; the message is Japanese and can be shown as it is."""
 
 
 def clean_reason(reason: str | None) -> str:

@@ -3,9 +3,9 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from civicdesk.accounts.navigation import privacy_items_for
 from civicdesk.audit.chain import verify_chain
 from civicdesk.audit.models import AccessAction
-from civicdesk.core.navigation import privacy_items_for
 from civicdesk.privacy import selectors
 
 

@@ -25,18 +25,13 @@ from civicdesk.core.choices import (
     RevenueType,
 )
 from civicdesk.core.japanese import era_date
+from civicdesk.core.tabular import ENCODING_LABELS, ENCODINGS, write_csv, write_xlsx
 from civicdesk.privacy.services.export_register import (
     ExportError,
     ExportResult,
     checked_out_path,
     clean_reason,
     write_registered_export,
-)
-from civicdesk.receivables.exporters.writers import (
-    ENCODING_LABELS,
-    ENCODINGS,
-    write_csv,
-    write_xlsx,
 )
 
 # Whoever may add to the export register may export (granted per role in accounts/roles.py).

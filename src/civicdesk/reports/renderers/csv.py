@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 
-from civicdesk.receivables.exporters.writers import write_csv
+from civicdesk.core.tabular import write_csv
 from civicdesk.reports.choices import ReportKind
 from civicdesk.reports.renderers import common
 

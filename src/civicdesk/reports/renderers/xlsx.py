@@ -18,7 +18,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from civicdesk.receivables.exporters.writers import CellError, neutralise
+from civicdesk.core.tabular import CellError, neutralise
 from civicdesk.reports.choices import ReportKind
 from civicdesk.reports.renderers import common
 from civicdesk.reports.renderers.common import COUNT, FIGURES, RATE, TARGETS, TREND, YEN, Column

@@ -18,9 +18,9 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
 from civicdesk.core.japanese import parse_era_date
+from civicdesk.core.tabular import ENCODING_LABELS, ENCODINGS
 from civicdesk.privacy.services.export_register import ExportError
 from civicdesk.receivables.exporters.contacts import FORMATS, export_contacts
-from civicdesk.receivables.exporters.writers import ENCODING_LABELS, ENCODINGS
 
 
 class Command(BaseCommand):

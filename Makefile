@@ -37,6 +37,8 @@ gates: $(VENV)/.installed-dev
 	@scripts/system-deps.sh test
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/ruff format --check src tests scripts
+	@# The floors (docs/architecture.md, ADR 0016): each app imports only the apps below it.
+	$(BIN)/lint-imports --no-cache
 	CIVICDESK_VAR_DIR=$$(mktemp -d) $(BIN)/civicdesk makemigrations --check --dry-run
 	CIVICDESK_VAR_DIR=$$(mktemp -d) $(BIN)/civicdesk check
 

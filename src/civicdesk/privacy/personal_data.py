@@ -117,8 +117,6 @@ class PersonalData:
     - ``activity``: rows that count as work after a search (access analysis).
     - ``legitimate_views(day, views)``: the (user id, person id) pairs among the views that
       the app's own work explains that day (a case in the user's campaign, a call-in).
-    - ``status_report(municipality, start, end)``: figures the app adds to the semi-annual
-      status report, as (label, value) pairs.
     """
 
     app_label: str
@@ -134,7 +132,6 @@ class PersonalData:
     scan_models: tuple[type[models.Model], ...] = ()
     activity: tuple[Activity, ...] = ()
     legitimate_views: Callable[[dt.date, list[View]], set[tuple[int, int]]] | None = None
-    status_report: Callable[[Any, dt.date, dt.date], list[tuple[str, int]]] | None = None
 
 
 _REGISTRY: dict[str, PersonalData] = {}

@@ -1,3 +1,4 @@
+import unicodedata
 from datetime import date
 
 from django import forms
@@ -37,8 +38,6 @@ class TokenForm(forms.Form):
 
     def clean_token(self) -> str:
         # Authenticator apps show "123 456"; people type it with the space or in full width.
-        import unicodedata
-
         return unicodedata.normalize("NFKC", self.cleaned_data["token"]).replace(" ", "")
 
 

@@ -1,7 +1,9 @@
 import datetime
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 from civicdesk.core.choices import RevenueType
 
@@ -47,8 +49,6 @@ class Team(models.Model):
         return [labels.get(code, code) for code in self.revenue_types]
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
         unknown = [code for code in self.revenue_types if code not in RevenueType.values]
         if unknown:
             raise ValidationError(
@@ -172,8 +172,6 @@ class Roster(models.Model):
     @property
     def is_late(self) -> bool:
         """Submitted after its due date (期限超過); still valid, but the municipality sees it."""
-        from django.utils import timezone
-
         due = self.due_date
         if self.submitted_at is None or due is None:
             return False

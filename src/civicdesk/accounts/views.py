@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from base64 import b32encode
+
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -103,7 +105,5 @@ def _failed(request, exc: services.SignInError):
 
 
 def _grouped(key: bytes) -> str:
-    from base64 import b32encode
-
     text = b32encode(key).decode("ascii").rstrip("=")
     return " ".join(text[i : i + 4] for i in range(0, len(text), 4))

@@ -47,7 +47,7 @@ def bench_report_monthly() -> dict:
     from django.db import connection
 
     from civicdesk.core.models import Municipality
-    from civicdesk.reports import selectors
+    from civicdesk.reports.selectors import reports as selectors
 
     municipality = _fill(connection)
     seconds = []
@@ -75,7 +75,7 @@ def _fill(connection):
     from civicdesk.accounts.models import User
     from civicdesk.core.models import Municipality
     from civicdesk.dunning.models import HandOver
-    from civicdesk.reports.services import create_demo_targets
+    from civicdesk.reports.services.reports import create_demo_targets
 
     municipality = Municipality.objects.create(code="131083", name="江東区（ベンチ）")
     user = User.objects.create_user(

@@ -13,7 +13,7 @@ from django.utils import timezone
 from civicdesk.core.choices import ContactChannel, ContactParty
 from civicdesk.dunning.choices import ContactOutcome
 from civicdesk.dunning.models import Contact, Promise
-from civicdesk.reports.dashboard import dashboard
+from civicdesk.reports.selectors.dashboard import dashboard
 from tests.conftest import sign_in
 from tests.dunning.factories import ContactFactory, make_promise
 from tests.factories import MunicipalityFactory, UserFactory

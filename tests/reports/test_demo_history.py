@@ -20,9 +20,10 @@ from civicdesk.dunning.choices import ContactOutcome, ContactParty, PromiseStatu
 from civicdesk.dunning.models import Contact, Promise
 from civicdesk.dunning.services.contacts import record_contact
 from civicdesk.receivables.models import Account, Payment
-from civicdesk.reports import demo_history, selectors
+from civicdesk.reports import demo_history
 from civicdesk.reports.demo_history import create_demo_history
 from civicdesk.reports.models import Target
+from civicdesk.reports.selectors import reports as selectors
 
 pytestmark = pytest.mark.django_db(transaction=False)
 

@@ -19,9 +19,9 @@ from civicdesk.core.calendar import TOKYO
 from civicdesk.core.models import Municipality
 from civicdesk.dunning.choices import ContactChannel, ContactOutcome, ContactParty
 from civicdesk.dunning.models import Contact
-from civicdesk.reports import services
 from civicdesk.reports.choices import ReportStatus
 from civicdesk.reports.models import Report, Target
+from civicdesk.reports.services import reports as services
 from tests.conftest import sign_in
 from tests.dunning.factories import ContactFactory, cover
 from tests.registry.factories import AccountFactory, ObligorFactory
@@ -392,7 +392,7 @@ def test_staff_set_the_targets_whole_and_each_change_is_logged(client, staff, mu
 def test_targets_of_another_year_or_municipality_are_refused_as_a_whole(staff, municipality):
     from django.core.exceptions import ValidationError
 
-    from civicdesk.reports.target_services import save_targets
+    from civicdesk.reports.services.targets import save_targets
 
     services.create_demo_targets(municipality=municipality, fiscal_year=2024)
     services.create_demo_targets(municipality=municipality, fiscal_year=2025)

@@ -17,10 +17,11 @@ from civicdesk.core.calendar import TOKYO
 from civicdesk.core.choices import ContactChannel, ContactParty, RevenueType
 from civicdesk.dunning.choices import ContactOutcome, HandOverReason, PromiseStatus
 from civicdesk.dunning.models import HandOver
-from civicdesk.reports import renderers, selectors
+from civicdesk.reports import renderers
 from civicdesk.reports.choices import TargetChannel
 from civicdesk.reports.models import Target
-from civicdesk.reports.services import finalise_report, save_report_remarks
+from civicdesk.reports.selectors import reports as selectors
+from civicdesk.reports.services.reports import finalise_report, save_report_remarks
 from tests.dunning.factories import ContactFactory, cover, make_promise
 from tests.pdf import pdftotext
 from tests.registry.factories import AccountFactory, ObligorFactory

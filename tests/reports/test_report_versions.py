@@ -9,8 +9,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from civicdesk.audit.models import AccessLogEntry
-from civicdesk.reports import selectors, services
 from civicdesk.reports.models import Report
+from civicdesk.reports.selectors import reports as selectors
+from civicdesk.reports.services import reports as services
 from tests.dunning.factories import ContactFactory, cover
 from tests.registry.factories import AccountFactory, ObligorFactory
 

@@ -56,7 +56,7 @@ from civicdesk.dunning.services.promises import decide_promises
 from civicdesk.receivables.models import Account, Installment
 from civicdesk.receivables.services import import_file
 from civicdesk.registry.models import Obligor
-from civicdesk.reports.services import create_demo_targets
+from civicdesk.reports.services.reports import create_demo_targets
 from civicdesk.sms.models import SmsMessage, SmsTemplate
 from civicdesk.sms.providers import OutgoingMessage
 from civicdesk.sms.providers.file import FileProvider

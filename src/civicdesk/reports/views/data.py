@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from django.http import Http404
 
 from civicdesk.core.models import Municipality
-from civicdesk.reports import selectors
 from civicdesk.reports.choices import ReportKind, ReportStatus
 from civicdesk.reports.models import Report
+from civicdesk.reports.selectors import reports as selectors
 from civicdesk.reports.views.periods import Period
 
 

@@ -19,7 +19,7 @@ from civicdesk.audit.models import AccessAction
 from civicdesk.audit.services import record_access
 from civicdesk.reports.choices import ReportKind
 from civicdesk.reports.views.data import load, municipality_for, version_number
-from civicdesk.reports.views.pages import require_view
+from civicdesk.reports.views.pages import view_required
 from civicdesk.reports.views.periods import Period, parse
 
 CONTENT_TYPES = {
@@ -34,8 +34,8 @@ EXPORT_REASON = "業務報告書の出力"
 
 @never_cache
 @require_GET
+@view_required
 def download(request, kind: str, period: str, fmt: str):
-    require_view(request.user)
     period = parse(kind, period)
     municipality = municipality_for(request.user)
     shown = load(municipality, period, version_number(request))

@@ -9,19 +9,20 @@ A daily report quotes hot-voice lines (what people said), so opening one that ha
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from civicdesk.audit.models import AccessAction
-from civicdesk.audit.services import record_access
+from civicdesk.audit.shortcuts import log_view
+from civicdesk.core.http import require
 from civicdesk.core.japanese import fiscal_year_of
-from civicdesk.reports import selectors, services
 from civicdesk.reports.choices import ReportKind
-from civicdesk.reports.forms import CorrectionForm, OpenReportForm, RemarksForm
+from civicdesk.reports.forms.reports import CorrectionForm, OpenReportForm, RemarksForm
+from civicdesk.reports.selectors import reports as selectors
+from civicdesk.reports.services import reports as services
 from civicdesk.reports.views import display
 from civicdesk.reports.views.data import Shown, load, municipality_for, version_number
 from civicdesk.reports.views.periods import Period, default, parse, today
@@ -30,14 +31,12 @@ INDEX_YEARS = 6  # this fiscal year and the five before: what a contract's repor
 ACCESS_FIELDS = ["hot_voice"]
 
 
-def require_view(user) -> None:
-    if not selectors.may_view_reports(user):
-        raise PermissionDenied("業務報告書を閲覧する権限がありません。")
-
-
-def _require_edit(user) -> None:
-    if not selectors.may_edit_reports(user):
-        raise PermissionDenied("業務報告書を編集する権限がありません。")
+view_required = require(
+    selectors.may_view_reports, message="業務報告書を閲覧する権限がありません。"
+)
+edit_required = require(
+    selectors.may_edit_reports, message="業務報告書を編集する権限がありません。"
+)
 
 
 def page_url(period: Period) -> str:
@@ -49,8 +48,8 @@ def page_url(period: Period) -> str:
 
 @never_cache
 @require_GET
+@view_required
 def index(request):
-    require_view(request.user)
     now = today()
     years = [default(ReportKind.ANNUAL, now).start.year - back for back in range(INDEX_YEARS)]
     forms = {}
@@ -90,22 +89,22 @@ def _initial(period: Period) -> dict:
 
 @never_cache
 @require_GET
+@view_required
 def daily(request, period: str):
-    require_view(request.user)
     return _editable_page(request, parse(ReportKind.DAILY, period))
 
 
 @never_cache
 @require_GET
+@view_required
 def monthly(request, period: str):
-    require_view(request.user)
     return _editable_page(request, parse(ReportKind.MONTHLY, period))
 
 
 @never_cache
 @require_GET
+@view_required
 def night(request, period: str):
-    require_view(request.user)
     period = parse(ReportKind.NIGHT, period)
     shown = load(municipality_for(request.user), period, version_number(request))
     context = {**_common(request, period, shown), "night": display.night_table(shown.data)}
@@ -114,8 +113,8 @@ def night(request, period: str):
 
 @never_cache
 @require_GET
+@view_required
 def annual(request, period: str):
-    require_view(request.user)
     period = parse(ReportKind.ANNUAL, period)
     shown = load(municipality_for(request.user), period, version_number(request))
     data = shown.data
@@ -207,26 +206,16 @@ def _version_url(period: Period, number: int) -> str:
 
 def _log_hot_voice(request, shown: Shown) -> None:
     # The lines carry no name or number, but what a resident said is still theirs.
-    record_access(
-        acting_user=request.user,
-        action=AccessAction.VIEW,
-        obj=shown.version,
-        fields=ACCESS_FIELDS,
-        reason="日次報告書の閲覧（ホットボイス）",
-    )
+    log_view(request, shown.version, ACCESS_FIELDS, reason="日次報告書の閲覧（ホットボイス）")
 
 
 # --- The supervisor's actions --------------------------------------------------------------------
 
 
-def _editable(request, kind: str, period: str) -> Period:
-    _require_edit(request.user)
-    return parse(kind, period)
-
-
 @require_POST
+@edit_required
 def save(request, kind: str, period: str):
-    period = _editable(request, kind, period)
+    period = parse(kind, period)
     form = RemarksForm(request.POST, kind=kind)
     if form.is_valid():
         try:
@@ -240,9 +229,10 @@ def save(request, kind: str, period: str):
 
 
 @require_POST
+@edit_required
 def finalise(request, kind: str, period: str):
     """確定: the remarks as typed are saved first, so what was on the screen is what is kept."""
-    period = _editable(request, kind, period)
+    period = parse(kind, period)
     form = RemarksForm(request.POST, kind=kind)
     if form.is_valid():
         try:
@@ -272,8 +262,9 @@ def _save_remarks(request, period: Period, form: RemarksForm) -> None:
 
 
 @require_POST
+@edit_required
 def correct(request, kind: str, period: str):
-    period = _editable(request, kind, period)
+    period = parse(kind, period)
     form = CorrectionForm(request.POST)
     if form.is_valid():
         try:

@@ -12,13 +12,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from civicdesk.core.japanese import fiscal_year_label
-from civicdesk.reports import selectors, target_services
-from civicdesk.reports.forms import TargetCountsForm
+from civicdesk.reports.forms.reports import TargetCountsForm
 from civicdesk.reports.models import Target
 from civicdesk.reports.renderers import common
+from civicdesk.reports.selectors import reports as selectors
+from civicdesk.reports.services import targets as target_services
 from civicdesk.reports.views import display
 from civicdesk.reports.views.data import municipality_for
-from civicdesk.reports.views.pages import require_view
+from civicdesk.reports.views.pages import view_required
 from civicdesk.reports.views.periods import today
 
 CREATE = "create"
@@ -26,8 +27,8 @@ CREATE = "create"
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@view_required
 def targets(request, fiscal_year: int):
-    require_view(request.user)
     if not target_services.FIRST_YEAR <= fiscal_year <= target_services.LAST_YEAR:
         raise Http404("対象外の年度です。")
     may_edit = request.user.has_perm(target_services.CHANGE_TARGETS)

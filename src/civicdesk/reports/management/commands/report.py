@@ -20,8 +20,8 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from civicdesk.core.models import Municipality
-from civicdesk.reports import selectors
 from civicdesk.reports.choices import ReportKind
+from civicdesk.reports.selectors import reports as selectors
 
 FORMATS = ("json", "xlsx", "pdf", "csv")
 TEXT_FORMATS = ("json", "csv")

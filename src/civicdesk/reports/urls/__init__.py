@@ -7,7 +7,7 @@ A period is text in the URL (2025-05-12, 2025-05, 2025) and is read by the view 
 
 from django.urls import path, register_converter
 
-from civicdesk.reports import dashboard_urls
+from civicdesk.reports.urls import dashboard as dashboard_urls
 from civicdesk.reports.views import downloads, pages, targets
 
 

@@ -13,8 +13,8 @@ from civicdesk.audit.models import AccessAction
 from civicdesk.audit.services import record_access
 from civicdesk.core.japanese import fiscal_year_label
 from civicdesk.core.models import Municipality
-from civicdesk.reports import services
 from civicdesk.reports.models import Target
+from civicdesk.reports.services import reports as services
 
 CHANGE_TARGETS = "reports.change_target"
 ADD_TARGETS = "reports.add_target"

@@ -29,7 +29,7 @@ from civicdesk.core.choices import REACHED_PARTIES, ContactChannel
 from civicdesk.core.models import Municipality
 from civicdesk.dunning.models import Contact
 from civicdesk.reports import kpis
-from civicdesk.reports.selectors import may_view_reports
+from civicdesk.reports.selectors.reports import may_view_reports
 
 HOURS = range(24)
 # The roles whose rows are listed even before their first contact of the day.

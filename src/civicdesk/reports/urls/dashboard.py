@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from civicdesk.reports import dashboard_views as views
+from civicdesk.reports.views import dashboard as views
 
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),

@@ -16,9 +16,9 @@ from django.utils import timezone
 from civicdesk.audit.models import AccessAction
 from civicdesk.audit.services import record_access
 from civicdesk.core.models import Municipality
-from civicdesk.reports import selectors
 from civicdesk.reports.choices import EDITABLE_KINDS, ReportKind, ReportStatus, TargetChannel
 from civicdesk.reports.models import Report, Target
+from civicdesk.reports.selectors import reports as selectors
 
 REMARKS_MAX = 4000
 

@@ -9,14 +9,14 @@ class DunningConfig(AppConfig):
     def ready(self) -> None:
         # Plug into receivables: promise checks and paid-in-full drop-outs after a payments
         # import, and contacts for the contacts export (layout 4); its downloads go through
-        # the export requests (privacy.export_requests).
+        # the export requests (privacy.services.export_requests).
         from civicdesk.core.demo_parts import register_demo_part
-        from civicdesk.dunning import demo, export, exporters, hooks, personal_data
-        from civicdesk.dunning.selectors import queue
+        from civicdesk.dunning import demo, exporters, hooks, personal_data
+        from civicdesk.dunning.selectors import contacts_export, queue
         from civicdesk.privacy.personal_data import register_personal_data
 
         hooks.connect()
-        export.connect()
+        contacts_export.connect()
         exporters.register()
         queue.connect_calendar_cache()
         register_demo_part(demo.DEMO_PART)

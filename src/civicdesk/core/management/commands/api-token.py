@@ -16,6 +16,8 @@ import json
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from civicdesk.audit.actors import system_actor_name
+from civicdesk.core import api_tokens
 from civicdesk.core.models import ApiToken, Integration
 
 
@@ -36,8 +38,6 @@ class Command(BaseCommand):
         revoke.add_argument("token_id", type=int)
 
     def handle(self, *args, action, **options):
-        from civicdesk.core import api_tokens
-
         try:
             if action == "create":
                 self.create(options)
@@ -54,9 +54,6 @@ class Command(BaseCommand):
             raise CommandError(str(error), returncode=1) from None
 
     def create(self, options):
-        from civicdesk.audit.actors import system_actor_name
-        from civicdesk.core import api_tokens
-
         user = None
         if options["by"]:
             user = get_user_model().objects.filter(username=options["by"]).first()

@@ -12,6 +12,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from pypdf import PdfReader
 
+from civicdesk.audit.context import serving_client
 from civicdesk.audit.models import AccessLogEntry
 from civicdesk.core.calendar import TOKYO
 from civicdesk.privacy.models import Incident, IncidentStatus
@@ -70,7 +71,8 @@ def incident(supervisor):
 
 
 def test_a_supervisor_records_an_incident_of_their_municipality(supervisor, municipality):
-    made = incidents.record_incident(acting_user=supervisor, ip_address="10.0.0.5", **VALUES)
+    with serving_client("10.0.0.5"):
+        made = incidents.record_incident(acting_user=supervisor, **VALUES)
 
     made.refresh_from_db()
     assert made.status == IncidentStatus.RECORDED and made.report_number == 0
@@ -142,6 +144,13 @@ def test_the_form_records_and_goes_to_the_incident(client, staff):
     assert made.occurred_at == VALUES["occurred_at"] and made.recorded_by == staff
     page = client.get(response.url).content.decode()
     assert "納付案内センター 架電室" in page and "令和7年6月10日" in page
+
+
+def test_the_page_logs_the_incident_with_the_address_of_the_client(client, staff):
+    sign_in(client, staff)
+    client.post("/privacy/incidents/new/", FORM, REMOTE_ADDR="192.0.2.31")
+    entry = AccessLogEntry.objects.get(object_type="privacy.incident")
+    assert (entry.actor, entry.action, entry.ip_address) == (staff, "create", "192.0.2.31")
 
 
 # --- Changing, reporting, closing ---------------------------------------------------------------

@@ -16,7 +16,6 @@ from civicdesk.accounts import roles, selectors
 from civicdesk.accounts.models import User
 from civicdesk.audit.models import AccessAction
 from civicdesk.audit.services import record_access
-from civicdesk.core.middleware import client_address
 
 PENDING_KEY = "civicdesk_mfa_pending"
 # The roster gate (issue 8 §3): the month a session's roster was checked, and when.
@@ -40,13 +39,6 @@ class SignInError(Exception):
     def __init__(self, message: str, *, locked: bool = False):
         super().__init__(message)
         self.locked = locked
-
-
-def client_ip(request) -> str | None:
-    # Behind nginx the real address arrives in X-Real-IP, believed from a trusted proxy only
-    # (docs/operations.md). record_access reads it from audit.context (set by
-    # core.middleware.ClientAddressMiddleware); only the privacy views still pass it by hand.
-    return client_address(request)
 
 
 def check_password_step(request, *, username: str, password: str) -> User:

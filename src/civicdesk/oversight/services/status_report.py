@@ -430,9 +430,7 @@ def _roster_row(month: dict) -> dict:
     }
 
 
-def make_report(
-    *, acting_user, half_year: HalfYear, ip_address: str | None = None
-) -> PrivacyStatusReport:
+def make_report(*, acting_user, half_year: HalfYear) -> PrivacyStatusReport:
     """Make (or make again, as the next version) the report of an ended half-year."""
     if not may_make(acting_user):
         raise PermissionDenied("取扱状況報告を作成する権限がありません。")
@@ -471,14 +469,11 @@ def make_report(
             action=AccessAction.CREATE,
             obj=report,
             reason=f"個人情報取扱状況報告の作成（{half_year.label} 第{report.version}版）",
-            ip_address=ip_address,
         )
     return report
 
 
-def print_report(
-    *, acting_user, report: PrivacyStatusReport, ip_address: str | None = None
-) -> bytes:
+def print_report(*, acting_user, report: PrivacyStatusReport) -> bytes:
     """The stored report as PDF again, logged as a print. It holds counts and the names of the
     center's own staff only, no resident's data: a print, not an export (持出し)."""
     if not may_read(acting_user):
@@ -495,7 +490,6 @@ def print_report(
             action=AccessAction.PRINT,
             obj=report,
             reason="個人情報取扱状況報告の印刷",
-            ip_address=ip_address,
         )
     return pdf
 

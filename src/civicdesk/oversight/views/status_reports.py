@@ -16,7 +16,6 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from civicdesk.accounts.services import client_ip
 from civicdesk.core.models import Municipality
 from civicdesk.oversight.selectors import status_report as status_report_selectors
 from civicdesk.oversight.services import status_report
@@ -71,9 +70,7 @@ def status_report_make(request, period: str):
     except ValueError:
         raise Http404("半期の指定が正しくありません。") from None
     try:
-        report = status_report.make_report(
-            acting_user=request.user, half_year=half_year, ip_address=client_ip(request)
-        )
+        report = status_report.make_report(acting_user=request.user, half_year=half_year)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -88,7 +85,5 @@ def status_report_make(request, period: str):
 def status_report_pdf(request, pk: int):
     _require(status_report_selectors.may_read(request.user))
     report = get_object_or_404(status_report_selectors.reports_for(request.user), pk=pk)
-    pdf = status_report.print_report(
-        acting_user=request.user, report=report, ip_address=client_ip(request)
-    )
+    pdf = status_report.print_report(acting_user=request.user, report=report)
     return _pdf(pdf, status_report.file_name(report))

@@ -141,7 +141,6 @@ def request_export(
     reason: str,
     encrypt: bool = False,
     return_due_on: dt.date | None = None,
-    ip_address: str | None = None,
 ) -> ExportRequest:
     """Ask for one export. Approved at once when no approval is needed; else 承認待ち."""
     chosen = exporter_for(exporter)
@@ -185,7 +184,6 @@ def request_export(
             action=AccessAction.CREATE,
             obj=created,
             reason=f"持出し申請: {reason}",
-            ip_address=ip_address,
         )
     return created
 
@@ -196,17 +194,17 @@ def _no_approval_note(user) -> str:
     return "承認不要（設定）"
 
 
-def approve_export(*, acting_user, export_request: ExportRequest, note: str = "", ip_address=None):
-    return _decide(acting_user, export_request, ExportRequestStatus.APPROVED, note, ip_address)
+def approve_export(*, acting_user, export_request: ExportRequest, note: str = ""):
+    return _decide(acting_user, export_request, ExportRequestStatus.APPROVED, note)
 
 
-def reject_export(*, acting_user, export_request: ExportRequest, note: str, ip_address=None):
+def reject_export(*, acting_user, export_request: ExportRequest, note: str):
     if not (note or "").strip():
         raise ValidationError({"note": ["却下の理由を入力してください。"]})
-    return _decide(acting_user, export_request, ExportRequestStatus.REJECTED, note, ip_address)
+    return _decide(acting_user, export_request, ExportRequestStatus.REJECTED, note)
 
 
-def _decide(acting_user, export_request, target, note, ip_address) -> ExportRequest:
+def _decide(acting_user, export_request, target, note) -> ExportRequest:
     if not may_decide(acting_user):
         raise PermissionDenied("持出し申請の承認は自治体職員のみ行えます。")
     note = (note or "").strip()
@@ -233,7 +231,6 @@ def _decide(acting_user, export_request, target, note, ip_address) -> ExportRequ
             action=AccessAction.CHANGE,
             obj=locked,
             reason=f"持出し申請を{locked.get_status_display()}",
-            ip_address=ip_address,
         )
     return locked
 
@@ -252,7 +249,7 @@ class MadeExport:
     password: str
 
 
-def make_export(*, acting_user, export_request: ExportRequest, ip_address=None) -> MadeExport:
+def make_export(*, acting_user, export_request: ExportRequest) -> MadeExport:
     """Write the approved request's file into a private folder and register it (hash and count
     of the file as delivered: the archive when encrypted). A failure leaves neither."""
     if export_request.requested_by_id != acting_user.pk:
@@ -264,13 +261,13 @@ def make_export(*, acting_user, export_request: ExportRequest, ip_address=None) 
     folder = _download_folder(token_hash(token))
     try:
         with transaction.atomic():
-            return _make_locked(acting_user, export_request, folder, token, ip_address)
+            return _make_locked(acting_user, export_request, folder, token)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
 
 
-def _make_locked(acting_user, export_request, folder: Path, token: str, ip_address) -> MadeExport:
+def _make_locked(acting_user, export_request, folder: Path, token: str) -> MadeExport:
     locked = ExportRequest.objects.select_for_update().get(pk=export_request.pk)
     if locked.status != ExportRequestStatus.APPROVED:
         raise ValidationError(
@@ -433,7 +430,7 @@ def _remove_stray_folders(now: dt.datetime) -> None:
 
 
 def confirm_return(
-    *, acting_user, record: ExportRecord, method: str, note: str = "", ip_address=None
+    *, acting_user, record: ExportRecord, method: str, note: str = ""
 ) -> ExportRecord:
     """The exported file came back or was erased: confirmed by its exporter or by staff."""
     if not may_confirm_return(acting_user, record):
@@ -457,13 +454,12 @@ def confirm_return(
             action=AccessAction.CHANGE,
             obj=locked,
             reason=f"返却確認: {locked.get_return_method_display()}",
-            ip_address=ip_address,
         )
     return locked
 
 
 def hand_over_export(
-    *, acting_user, record: ExportRecord, receiver: str, note: str = "", ip_address=None
+    *, acting_user, record: ExportRecord, receiver: str, note: str = ""
 ) -> HandOverRecord:
     """受渡し記録 of an exported file handed to the municipality (seed 004 別紙⑦ 第11条)."""
     if not may_hand_over(acting_user, record):
@@ -497,12 +493,11 @@ def hand_over_export(
             action=AccessAction.CREATE,
             obj=made,
             reason=f"受渡し: {record.content}",
-            ip_address=ip_address,
         )
     return made
 
 
-def confirm_receipt(*, acting_user, hand_over: HandOverRecord, ip_address=None) -> HandOverRecord:
+def confirm_receipt(*, acting_user, hand_over: HandOverRecord) -> HandOverRecord:
     """Staff confirm that a hand-over (an import received or a file delivered) arrived."""
     if not may_confirm_receipt(acting_user):
         raise PermissionDenied("受領確認は自治体職員のみ行えます。")
@@ -522,6 +517,5 @@ def confirm_receipt(*, acting_user, hand_over: HandOverRecord, ip_address=None) 
             action=AccessAction.CHANGE,
             obj=locked,
             reason="受渡しの受領確認",
-            ip_address=ip_address,
         )
     return locked

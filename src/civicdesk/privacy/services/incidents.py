@@ -43,7 +43,7 @@ def _require(allowed: bool, message: str) -> None:
 # --- Changes ------------------------------------------------------------------------------------
 
 
-def record_incident(*, acting_user, ip_address: str | None = None, **values) -> Incident:
+def record_incident(*, acting_user, **values) -> Incident:
     """A new incident of the acting user's municipality, status 記録済み (not yet reported)."""
     _require(may_record(acting_user), "事故記録を登録する権限がありません。")
     cleaned = clean_values(values)
@@ -62,14 +62,11 @@ def record_incident(*, acting_user, ip_address: str | None = None, **values) -> 
             obj=incident,
             fields=[name for name in EDITABLE_FIELDS if cleaned[name] not in ("", None)],
             reason="事故記録の登録",
-            ip_address=ip_address,
         )
     return incident
 
 
-def update_incident(
-    *, acting_user, incident: Incident, ip_address: str | None = None, **values
-) -> Incident:
+def update_incident(*, acting_user, incident: Incident, **values) -> Incident:
     """Change what is known (cause and measures come later); a closed incident stays as it is."""
     _require(may_change(acting_user), "事故記録を変更する権限がありません。")
     cleaned = clean_values(values)
@@ -90,12 +87,11 @@ def update_incident(
             obj=incident,
             fields=changed,
             reason="事故記録の変更",
-            ip_address=ip_address,
         )
     return incident
 
 
-def report_incident(*, acting_user, incident: Incident, ip_address: str | None = None) -> Incident:
+def report_incident(*, acting_user, incident: Incident) -> Incident:
     """Report the incident to the municipality as it stands now (第1報, then 続報 as 第2報…):
     the reported content is frozen with the PDF's hash, and the status becomes 報告済み."""
     _require(may_change(acting_user), "事故を報告する権限がありません。")
@@ -125,14 +121,11 @@ def report_incident(*, acting_user, incident: Incident, ip_address: str | None =
             obj=incident,
             fields=["status", "report_snapshot"],
             reason=f"事故の報告（第{incident.report_number}報）",
-            ip_address=ip_address,
         )
     return incident
 
 
-def close_incident(
-    *, acting_user, incident: Incident, note: str, ip_address: str | None = None
-) -> Incident:
+def close_incident(*, acting_user, incident: Incident, note: str) -> Incident:
     """The municipality's staff close a reported incident with their finding."""
     _require(may_close(acting_user), "事故記録を完了にする権限がありません。")
     note = (note or "").strip()
@@ -153,12 +146,11 @@ def close_incident(
             obj=incident,
             fields=["status", "closing_note"],
             reason="事故記録の完了",
-            ip_address=ip_address,
         )
     return incident
 
 
-def print_report(*, acting_user, incident: Incident, ip_address: str | None = None) -> bytes:
+def print_report(*, acting_user, incident: Incident) -> bytes:
     """The last report as PDF again, from what was reported (not from later edits)."""
     _require(may_read(acting_user), "事故記録を表示する権限がありません。")
     if not incident.report_number:
@@ -170,7 +162,6 @@ def print_report(*, acting_user, incident: Incident, ip_address: str | None = No
             action=AccessAction.PRINT,
             obj=incident,
             reason=f"事故報告書の印刷（第{incident.report_number}報）",
-            ip_address=ip_address,
         )
     return pdf
 

@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from civicdesk.accounts.services import client_ip
 from civicdesk.privacy.forms.exports import DecisionForm, HandOverForm, ReturnForm
 from civicdesk.privacy.models.registers import ExportRequestStatus, HandOverDirection
 from civicdesk.privacy.selectors import exports as selectors
@@ -41,14 +40,11 @@ def start_export(request, form, exporter: str, params: dict):
             reason=form.cleaned_data["reason"],
             encrypt=form.cleaned_data["encrypt"],
             return_due_on=form.cleaned_data["return_due_on"],
-            ip_address=client_ip(request),
         )
         if item.status != ExportRequestStatus.APPROVED:
             messages.success(request, "持出しを申請しました。職員の承認後に出力できます。")
             return redirect("privacy:export_request", pk=item.pk)
-        made = services.make_export(
-            acting_user=request.user, export_request=item, ip_address=client_ip(request)
-        )
+        made = services.make_export(acting_user=request.user, export_request=item)
     except ValidationError as error:
         form.add_service_errors(error)
         return None
@@ -152,7 +148,6 @@ def _decide(request, pk, decide, done: str):
                 acting_user=request.user,
                 export_request=item,
                 note=form.cleaned_data["note"],
-                ip_address=client_ip(request),
             )
         except ValidationError as error:
             form.add_service_errors(error)
@@ -168,9 +163,7 @@ def export_make(request, pk: int):
     """Makes the file and shows, once, its password and the one-time link."""
     item = _visible_request(request, pk)
     try:
-        made = services.make_export(
-            acting_user=request.user, export_request=item, ip_address=client_ip(request)
-        )
+        made = services.make_export(acting_user=request.user, export_request=item)
     except (ExportError, ValidationError) as error:
         problems = error.messages if isinstance(error, ValidationError) else [str(error)]
         messages.error(request, " ".join(problems))
@@ -211,7 +204,6 @@ def export_return(request, pk: int):
                 record=item.record,
                 method=form.cleaned_data["method"],
                 note=form.cleaned_data["note"],
-                ip_address=client_ip(request),
             )
         except ValidationError as error:
             form.add_service_errors(error)
@@ -237,7 +229,6 @@ def export_hand_over(request, pk: int):
                 record=item.record,
                 receiver=form.cleaned_data["receiver"],
                 note=form.cleaned_data["note"],
-                ip_address=client_ip(request),
             )
         except ValidationError as error:
             form.add_service_errors(error)
@@ -274,9 +265,7 @@ def handover_confirm(request, pk: int):
     _require(selectors.may_confirm_receipt(request.user), "受領確認は自治体職員のみ行えます。")
     item = get_object_or_404(selectors.hand_over_register(request.user), pk=pk)
     try:
-        services.confirm_receipt(
-            acting_user=request.user, hand_over=item, ip_address=client_ip(request)
-        )
+        services.confirm_receipt(acting_user=request.user, hand_over=item)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

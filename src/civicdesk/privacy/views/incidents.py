@@ -14,7 +14,6 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from civicdesk.accounts.services import client_ip
 from civicdesk.privacy.forms.incidents import CloseForm, IncidentForm
 from civicdesk.privacy.models import IncidentStatus
 from civicdesk.privacy.selectors import incidents as incident_selectors
@@ -65,9 +64,7 @@ def incident_new(request):
     form = IncidentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            incident = incidents.record_incident(
-                acting_user=request.user, ip_address=client_ip(request), **form.cleaned_data
-            )
+            incident = incidents.record_incident(acting_user=request.user, **form.cleaned_data)
         except ValidationError as error:
             form.add_service_errors(error)
         else:
@@ -109,7 +106,6 @@ def incident_edit(request, pk: int):
                 incidents.update_incident(
                     acting_user=request.user,
                     incident=incident,
-                    ip_address=client_ip(request),
                     **form.cleaned_data,
                 )
             except ValidationError as error:
@@ -125,9 +121,7 @@ def incident_report(request, pk: int):
     _require(incident_selectors.may_change(request.user))
     incident = _incident(request, pk)
     try:
-        incident = incidents.report_incident(
-            acting_user=request.user, incident=incident, ip_address=client_ip(request)
-        )
+        incident = incidents.report_incident(acting_user=request.user, incident=incident)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -149,7 +143,6 @@ def incident_close(request, pk: int):
                 acting_user=request.user,
                 incident=incident,
                 note=form.cleaned_data["note"],
-                ip_address=client_ip(request),
             )
         except ValidationError as error:
             form.add_service_errors(error)
@@ -166,9 +159,7 @@ def incident_pdf(request, pk: int):
     incident = _incident(request, pk)
     if not incident.report_number:
         raise Http404("まだ報告していない事故です。")
-    pdf = incidents.print_report(
-        acting_user=request.user, incident=incident, ip_address=client_ip(request)
-    )
+    pdf = incidents.print_report(acting_user=request.user, incident=incident)
     return _pdf(pdf, incidents.file_name(incident))
 
 

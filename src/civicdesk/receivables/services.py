@@ -21,7 +21,8 @@ from django.utils import timezone
 
 from civicdesk.audit.models import AccessAction
 from civicdesk.audit.services import record_access
-from civicdesk.privacy.models import HandOverDirection, HandOverRecord
+from civicdesk.privacy.models import HandOverDirection
+from civicdesk.privacy.services.hand_overs import record_hand_over
 from civicdesk.receivables.importers import households, payments, receivables_check
 from civicdesk.receivables.importers.errors import ErrorLog, ImportRowError, Stop
 from civicdesk.receivables.importers.mapping import Mapping, MappingError, load_mapping
@@ -339,14 +340,14 @@ def _record(run: ImportRun, acting_user, kept: list[str], rows: int) -> None:
         fields=kept,
         reason=f"取込み: {run.file_name}",
     )
-    HandOverRecord.objects.create(
+    record_hand_over(
+        acting_user=acting_user,
         direction=HandOverDirection.RECEIVED,
         content=ImportKind(run.kind).label,
         file_name=run.file_name,
         sha256=run.sha256,
         count=rows,
         at=run.finished_at,
-        handler=run.acting_user,
     )
 
 

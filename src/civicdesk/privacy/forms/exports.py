@@ -7,7 +7,7 @@ from django.conf import settings
 
 from civicdesk.core.forms import ServiceFormMixin
 from civicdesk.privacy.models.registers import ReturnMethod
-from civicdesk.privacy.services import export_requests
+from civicdesk.privacy.services import export_requests, hand_overs
 from civicdesk.privacy.services.export_register import REASON_MAX_LENGTH
 
 
@@ -82,12 +82,12 @@ class ReturnForm(ServiceFormMixin, forms.Form):
 class HandOverForm(ServiceFormMixin, forms.Form):
     receiver = forms.CharField(
         label="受領者（所属・氏名）",
-        max_length=export_requests.RECEIVER_MAX_LENGTH,
+        max_length=hand_overs.RECEIVER_MAX_LENGTH,
         error_messages={"required": "受領者（所属・氏名）を入力してください。"},
     )
     note = forms.CharField(
         label="備考",
         required=False,
-        max_length=export_requests.NOTE_MAX_LENGTH,
+        max_length=hand_overs.NOTE_MAX_LENGTH,
         help_text="受渡しの手段（手渡し・庁内共有フォルダ等）など",
     )

@@ -52,6 +52,7 @@ from civicdesk.privacy.services.export_register import (
     clean_reason,
     write_registered_export,
 )
+from civicdesk.privacy.services.hand_overs import record_hand_over
 
 # The file waits this long for its one download, then it is erased (and the export with it).
 DOWNLOAD_MINUTES = 30
@@ -62,7 +63,6 @@ MAX_RETURN_DAYS = 90
 PASSWORD_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
 PASSWORD_LENGTH = 16
 NOTE_MAX_LENGTH = 500
-RECEIVER_MAX_LENGTH = HandOverRecord._meta.get_field("receiver").max_length
 SYSTEM_ERASED_NOTE = "ダウンロードされないまま期限切れとなり、システムが消去しました"
 
 
@@ -464,37 +464,17 @@ def hand_over_export(
     """受渡し記録 of an exported file handed to the municipality (seed 004 別紙⑦ 第11条)."""
     if not may_hand_over(acting_user, record):
         raise PermissionDenied("受渡しを記録する権限がありません。")
-    errors = {}
-    receiver = (receiver or "").strip()
-    note = (note or "").strip()
-    if not receiver:
-        errors["receiver"] = ["受領者（所属・氏名）を入力してください。"]
-    elif len(receiver) > RECEIVER_MAX_LENGTH:
-        errors["receiver"] = [f"受領者は{RECEIVER_MAX_LENGTH}文字以内で入力してください。"]
-    if len(note) > NOTE_MAX_LENGTH:
-        errors["note"] = [f"備考は{NOTE_MAX_LENGTH}文字以内で入力してください。"]
-    if errors:
-        raise ValidationError(errors)
-    with transaction.atomic():
-        made = HandOverRecord.objects.create(
-            direction=HandOverDirection.DELIVERED,
-            content=record.content,
-            file_name=record.file_name,
-            sha256=record.sha256,
-            count=record.count,
-            at=timezone.now(),
-            handler=acting_user,
-            export_record=record,
-            receiver=receiver,
-            note=note,
-        )
-        record_access(
-            acting_user=acting_user,
-            action=AccessAction.CREATE,
-            obj=made,
-            reason=f"受渡し: {record.content}",
-        )
-    return made
+    return record_hand_over(
+        acting_user=acting_user,
+        direction=HandOverDirection.DELIVERED,
+        content=record.content,
+        file_name=record.file_name,
+        sha256=record.sha256,
+        count=record.count,
+        export_record=record,
+        receiver=receiver,
+        note=note,
+    )
 
 
 def confirm_receipt(*, acting_user, hand_over: HandOverRecord) -> HandOverRecord:

@@ -1,5 +1,5 @@
-"""Forms of the core app: what every page form shares (ServiceFormMixin) and the admin
-inlines of the business calendar."""
+"""Forms of the core app: what every page form shares (add_service_errors, ServiceFormMixin)
+and the admin inlines of the business calendar."""
 
 from __future__ import annotations
 
@@ -13,9 +13,31 @@ from civicdesk.core.japanese import fiscal_year_of
 from civicdesk.core.models.calendar import DesignatedDay, designated_limit_message
 
 
+def add_service_errors(
+    form: forms.BaseForm, error: ValidationError, fields: dict[str, str | None] | None = None
+) -> None:
+    """Put a service's ValidationError on a page form: each error beside its field, the rest
+    (no field, a field the form lacks or hides) at the top as non-field errors.
+
+    ``fields`` maps a service's error key to the form's field name when they differ (None:
+    show it at the top).
+    """
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    fields = fields or {}
+    for key, messages in error.message_dict.items():
+        name = fields.get(key, key)
+        if name is not None and (name not in form.fields or form.fields[name].widget.is_hidden):
+            name = None
+        for message in messages:
+            form.add_error(name, message)
+
+
 class ServiceFormMixin:
     """A page form whose whole input is checked by a service: the service's errors go next to
-    their fields, and the error summary (partials/error_summary.html) links to each.
+    their fields (``add_service_errors``), and the error summary (partials/error_summary.html)
+    links to each.
 
     ``service_error_fields`` maps a service's error key to a field name when they differ (None:
     show it at the top). Errors for fields the form lacks, or hides, go to the top.
@@ -24,15 +46,7 @@ class ServiceFormMixin:
     service_error_fields: dict[str, str | None] = {}
 
     def add_service_errors(self, error: ValidationError) -> None:
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for key, messages in error.message_dict.items():
-            name = self.service_error_fields.get(key, key)
-            if name is not None and (name not in self.fields or self.fields[name].widget.is_hidden):
-                name = None
-            for message in messages:
-                self.add_error(name, message)
+        add_service_errors(self, error, self.service_error_fields)
 
     def error_links(self) -> list[tuple[str, str]]:
         """(anchor id, message) per error; a radio or checkbox group links to its first box."""

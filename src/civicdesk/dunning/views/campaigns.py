@@ -4,11 +4,12 @@ visitors see the list of their campaigns. The pages show settings and counts onl
 """
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from civicdesk.core.http import require
 from civicdesk.dunning.choices import CampaignStatus
 from civicdesk.dunning.forms.campaigns import CampaignForm
 from civicdesk.dunning.selectors import campaigns as selectors
@@ -19,16 +20,12 @@ STATUS_BUTTONS = {
     CampaignStatus.PAUSED: [(CampaignStatus.ACTIVE, "再開"), (CampaignStatus.CLOSED, "終了")],
     CampaignStatus.CLOSED: [],
 }
-
-
-def _require(allowed: bool) -> None:
-    if not allowed:
-        raise PermissionDenied("催告計画を表示・変更する権限がありません。")
+DENIED = "催告計画を表示・変更する権限がありません。"
 
 
 @never_cache
+@require(selectors.may_list_campaigns, message=DENIED)
 def campaign_list(request):
-    _require(selectors.may_list_campaigns(request.user))
     context = {
         "campaigns": selectors.campaign_list(request.user),
         "may_manage": selectors.may_manage_campaigns(request.user),
@@ -38,9 +35,9 @@ def campaign_list(request):
 
 
 @never_cache
+@require(selectors.may_manage_campaigns, message=DENIED)
 def campaign_new(request):
     """「件数を確認」 re-renders the form with the counts; 「保存して対象を抽出」 creates."""
-    _require(selectors.may_manage_campaigns(request.user))
     preview = None
     if request.method == "POST":
         form = CampaignForm(request.POST, user=request.user)
@@ -67,8 +64,8 @@ def campaign_new(request):
 
 
 @never_cache
+@require(selectors.may_read_campaigns, message=DENIED)
 def campaign_detail(request, pk: int):
-    _require(selectors.may_read_campaigns(request.user))
     campaign = get_object_or_404(
         selectors.campaigns_for(request.user).select_related("created_by"), pk=pk
     )
@@ -90,8 +87,8 @@ def campaign_detail(request, pk: int):
 
 
 @require_POST
+@require(selectors.may_manage_campaigns, message=DENIED)
 def campaign_rebuild(request, pk: int):
-    _require(selectors.may_manage_campaigns(request.user))
     campaign = get_object_or_404(selectors.campaigns_for(request.user), pk=pk)
     try:
         result = services.rebuild_campaign(acting_user=request.user, campaign=campaign)
@@ -103,8 +100,8 @@ def campaign_rebuild(request, pk: int):
 
 
 @require_POST
+@require(selectors.may_manage_campaigns, message=DENIED)
 def campaign_status(request, pk: int):
-    _require(selectors.may_manage_campaigns(request.user))
     campaign = get_object_or_404(selectors.campaigns_for(request.user), pk=pk)
     try:
         campaign = services.set_campaign_status(

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 
 from civicdesk.accounts.models import Role
-from civicdesk.audit.models import AccessAction
-from civicdesk.audit.services import record_access
+from civicdesk.audit.shortcuts import log_view
+from civicdesk.core.http import refuse_unless, require
 from civicdesk.dunning.choices import ContactChannel
 from civicdesk.dunning.forms.contacts import PARTY_KEYS, ContactResultForm
 from civicdesk.dunning.models import InboundCall
@@ -30,12 +30,11 @@ RECORD_PERMISSION = "dunning.add_contact"
 
 
 @never_cache
+@require(may_view_obligors, VIEW_PERMISSION, message="案件を閲覧する権限がありません。")
 def case(request, pk: int):
     user = request.user
-    if not may_view_obligors(user) or not user.has_perm(VIEW_PERMISSION):
-        raise PermissionDenied("案件を閲覧する権限がありません。")
-    if request.method == "POST" and not user.has_perm(RECORD_PERMISSION):
-        raise PermissionDenied("折衝記録を登録する権限がありません。")
+    if request.method == "POST":
+        refuse_unless(user, RECORD_PERMISSION, message="折衝記録を登録する権限がありません。")
     # 404, not 403, outside the user's scope: the answer must not tell that the person exists.
     obligor = get_object_or_404(
         obligors_for(user).select_related("household", "municipality"), pk=pk
@@ -48,13 +47,8 @@ def case(request, pk: int):
         if contact is not None:
             return _after_save(request, view, contact)
     # Also when a POST comes back with errors: the page shows the person again.
-    record_access(
-        acting_user=user,
-        action=AccessAction.VIEW,
-        obj=obligor,
-        fields=view.fields_shown,
-        reason="案件画面" + ("（受電）" if inbound else ""),
-    )
+    reason = "案件画面" + ("（受電）" if inbound else "")
+    log_view(request, obligor, view.fields_shown, reason=reason)
     context = {
         "case": view,
         "form": form,

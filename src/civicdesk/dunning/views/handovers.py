@@ -6,13 +6,13 @@ access-log entry.
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from civicdesk.audit.models import AccessAction
-from civicdesk.audit.services import record_access
+from civicdesk.audit.shortcuts import log_view
+from civicdesk.core.http import refuse_unless, require
 from civicdesk.dunning import exporters
 from civicdesk.dunning.choices import HandOverReason
 from civicdesk.dunning.forms.handovers import (
@@ -29,26 +29,27 @@ from civicdesk.privacy.forms.exports import ExportOptionsForm
 from civicdesk.privacy.views.exports import start_export
 from civicdesk.receivables.selectors.obligors import obligors_for
 
-
-def _require(allowed: bool, message: str) -> None:
-    if not allowed:
-        raise PermissionDenied(message)
+hand_overs_required = require(
+    selectors.may_view_hand_overs, message="引継ぎを閲覧する権限がありません。"
+)
+requests_required = require(
+    selectors.may_view_staff_requests, message="職員への依頼を閲覧する権限がありません。"
+)
 
 
 # --- Hand-overs ------------------------------------------------------------------------------
 
 
 @never_cache
+@hand_overs_required
 def hand_overs(request):
-    _require(selectors.may_view_hand_overs(request.user), "引継ぎを閲覧する権限がありません。")
     form = HandOverFilterForm(request.GET or None)
     status = form.cleaned_data["status"] if form.is_valid() else None
     inbox = selectors.hand_over_inbox(request.user, status)
     form = HandOverFilterForm(initial={"status": inbox.status_filter})
     if inbox.rows:
-        record_access(
-            acting_user=request.user,
-            action=AccessAction.VIEW,
+        log_view(
+            request,
             fields=["resident_no", "revenue_type"],
             reason=f"引継ぎ一覧（{len(inbox.rows)}件）",
         )
@@ -61,8 +62,8 @@ def hand_overs(request):
 
 
 @never_cache
+@hand_overs_required
 def hand_over(request, pk: int):
-    _require(selectors.may_view_hand_overs(request.user), "引継ぎを閲覧する権限がありません。")
     item = get_object_or_404(
         selectors.hand_overs_for(request.user).select_related(
             "obligor", "contact", "created_by", "handled_by"
@@ -71,9 +72,10 @@ def hand_over(request, pk: int):
     )
     form = HandOverDecisionForm()
     if request.method == "POST":
-        _require(
-            selectors.may_decide_hand_overs(request.user),
-            "引継ぎの対応は自治体職員のみ行えます。",
+        refuse_unless(
+            request.user,
+            selectors.may_decide_hand_overs,
+            message="引継ぎの対応は自治体職員のみ行えます。",
         )
         form = HandOverDecisionForm(request.POST)
         if form.is_valid():
@@ -96,18 +98,13 @@ def hand_over(request, pk: int):
                 messages.success(request, f"引継ぎを「{label}」にしました。")
                 return redirect("dunning:hand_over", pk=item.pk)
     detail = selectors.hand_over_detail(request.user, item)
-    record_access(
-        acting_user=request.user,
-        action=AccessAction.VIEW,
-        obj=item,
-        fields=detail.fields_shown,
-    )
+    log_view(request, item, detail.fields_shown)
     return render(request, "dunning/handovers/detail.html", {"detail": detail, "form": form})
 
 
 @never_cache
+@require(services.ADD_HAND_OVER, message="引継ぎを起票する権限がありません。")
 def hand_over_new(request, obligor_pk: int):
-    _require(request.user.has_perm(services.ADD_HAND_OVER), "引継ぎを起票する権限がありません。")
     obligor = get_object_or_404(obligors_for(request.user), pk=obligor_pk)
     choices = selectors.hand_over_type_choices(request.user, obligor)
     if request.method == "POST":
@@ -131,13 +128,7 @@ def hand_over_new(request, obligor_pk: int):
         if request.GET.get("reason") in HandOverReason.values:
             initial["reason"] = request.GET["reason"]
         form = HandOverForm(initial=initial, revenue_type_choices=choices)
-    record_access(
-        acting_user=request.user,
-        action=AccessAction.VIEW,
-        obj=obligor,
-        fields=["resident_no"],
-        reason="引継ぎの起票",
-    )
+    log_view(request, obligor, ["resident_no"], reason="引継ぎの起票")
     context = {"form": form, "obligor": obligor, "case_url": case_url(obligor.pk)}
     return render(request, "dunning/handovers/new.html", context)
 
@@ -145,13 +136,9 @@ def hand_over_new(request, obligor_pk: int):
 # --- Requests for staff ----------------------------------------------------------------------
 
 
-def _require_requests(user) -> None:
-    _require(selectors.may_view_staff_requests(user), "職員への依頼を閲覧する権限がありません。")
-
-
 @never_cache
+@requests_required
 def staff_requests(request):
-    _require_requests(request.user)
     form = StaffRequestFilterForm(request.GET or None)
     kind = status = ""
     if form.is_bound and form.is_valid():
@@ -161,9 +148,8 @@ def staff_requests(request):
         form = StaffRequestFilterForm(initial={"status": status})
     rows = selectors.staff_request_list(request.user, kind or None, status or None)
     if rows:
-        record_access(
-            acting_user=request.user,
-            action=AccessAction.VIEW,
+        log_view(
+            request,
             fields=["resident_no", "revenue_type", "case_no"],
             reason=f"職員への依頼一覧（{len(rows)}件）",
         )
@@ -184,13 +170,10 @@ class StaffRequestExportRequestForm(StaffRequestExportForm, ExportOptionsForm):
 
 
 @never_cache
+@require(selectors.may_export_staff_requests, message="職員への依頼を出力する権限がありません。")
 def staff_requests_export(request):
     """GET: the form alone; POST: an export request (privacy.export_requests). Made at once when
     no approval is needed (the page then shows the one-time link); else it waits for staff."""
-    _require(
-        selectors.may_export_staff_requests(request.user),
-        "職員への依頼を出力する権限がありません。",
-    )
     form = StaffRequestExportRequestForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         params = {"kind": form.cleaned_data["kind"], "status": form.cleaned_data["status"]}
@@ -201,8 +184,8 @@ def staff_requests_export(request):
 
 
 @require_POST
+@requests_required
 def staff_request_done(request, pk: int):
-    _require_requests(request.user)
     item = get_object_or_404(selectors.staff_requests_for(request.user), pk=pk)
     try:
         services.complete_staff_request(acting_user=request.user, request=item)

@@ -7,22 +7,21 @@ logs) and logged with its kind and count only.
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from civicdesk.audit.models import AccessAction
 from civicdesk.audit.services import record_access
+from civicdesk.core.http import require
 from civicdesk.dunning.forms.inbound import InboundSearchForm
 from civicdesk.dunning.selectors import inbound as selectors
 from civicdesk.dunning.services import inbound as services
 from civicdesk.receivables.selectors.obligors import SEARCH_LIMIT, obligors_for, search_obligors
 
-
-def _require_inbound(user) -> None:
-    if not selectors.may_take_inbound_calls(user):
-        raise PermissionDenied("受電の画面はオペレータと業務責任者のみ使えます。")
+inbound_required = require(
+    selectors.may_take_inbound_calls, message="受電の画面はオペレータと業務責任者のみ使えます。"
+)
 
 
 def _pops_context(request) -> dict:
@@ -32,8 +31,8 @@ def _pops_context(request) -> dict:
 
 
 @never_cache
+@inbound_required
 def inbound(request):
-    _require_inbound(request.user)
     form = InboundSearchForm(request.POST if request.method == "POST" else None)
     result = None
     if form.is_bound and form.is_valid():
@@ -57,23 +56,23 @@ def inbound(request):
 
 
 @never_cache
+@inbound_required
 def inbound_pops(request):
-    _require_inbound(request.user)
     return render(request, "dunning/inbound/_pops.html", _pops_context(request))
 
 
 @never_cache
+@inbound_required
 def inbound_banner(request):
     """The shell's 「着信あり」 line on every page (htmx, every 5 s): a count, a link, no names."""
-    _require_inbound(request.user)
     context = {"count": selectors.waiting_call_count(request.user)}
     return render(request, "dunning/inbound/_banner.html", context)
 
 
 @require_POST
+@inbound_required
 def inbound_record(request, obligor_pk: int):
     """受電を記録: a call the PBX did not announce, for the obligor chosen; on to the case."""
-    _require_inbound(request.user)
     obligor = get_object_or_404(obligors_for(request.user), pk=obligor_pk)
     call = services.record_inbound_call(acting_user=request.user, obligor=obligor)
     return redirect(selectors.case_url(obligor.pk, call.pk))

@@ -9,11 +9,13 @@ later print: registered, counted and logged (services.letter_prints.letter_file_
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from civicdesk.core.forms import add_service_errors
+from civicdesk.core.http import require
 from civicdesk.core.models import Municipality
 from civicdesk.dunning import exporters
 from civicdesk.dunning.choices import LetterBatchStatus
@@ -23,10 +25,8 @@ from civicdesk.dunning.services import letters as services
 from civicdesk.privacy.forms.exports import ExportRequestForm
 from civicdesk.privacy.views.exports import start_export
 
-
-def _require(allowed: bool, message: str) -> None:
-    if not allowed:
-        raise PermissionDenied(message)
+view_required = require(selectors.may_view_batches, message="催告書を閲覧する権限がありません。")
+print_required = require(selectors.may_create_batches, message="催告書を印刷する権限がありません。")
 
 
 def _form(user, data=None) -> LetterBatchForm:
@@ -44,15 +44,15 @@ def _list_page(request, form):
 
 @never_cache
 @require_GET
+@view_required
 def letter_batches(request):
-    _require(selectors.may_view_batches(request.user), "催告書を閲覧する権限がありません。")
     form = _form(request.user) if selectors.may_create_batches(request.user) else None
     return _list_page(request, form)
 
 
 @require_POST
+@require(selectors.may_create_batches, message="催告書を作成する権限がありません。")
 def letter_batch_new(request):
-    _require(selectors.may_create_batches(request.user), "催告書を作成する権限がありません。")
     form = _form(request.user, request.POST)
     if form.is_valid():
         try:
@@ -63,8 +63,7 @@ def letter_batch_new(request):
                 revenue_type=form.cleaned_data["revenue_type"] or None,
             )
         except ValidationError as error:
-            for name, problems in error.message_dict.items():
-                form.add_error(name if name in form.fields else None, problems)
+            add_service_errors(form, error)
         else:
             messages.success(request, "催告書の作成を受け付けました。")
             return redirect("dunning:letter_batch", pk=batch.pk)
@@ -73,8 +72,8 @@ def letter_batch_new(request):
 
 @never_cache
 @require_GET
+@view_required
 def letter_batch(request, pk: int):
-    _require(selectors.may_view_batches(request.user), "催告書を閲覧する権限がありません。")
     batch = get_object_or_404(selectors.batches_for(request.user), pk=pk)
     context = {
         "batch": batch,
@@ -90,12 +89,14 @@ def letter_batch(request, pk: int):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@print_required
 def letter_batch_pdf(request, pk: int):
     return _download(request, pk, exporters.LETTER_PDF, "催告書（PDF）の印刷")
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@print_required
 def letter_batch_list(request, pk: int):
     return _download(request, pk, exporters.LETTER_LIST, "催告書一覧（Excel）の出力")
 
@@ -103,7 +104,6 @@ def letter_batch_list(request, pk: int):
 def _download(request, pk: int, exporter: str, title: str):
     """GET: the export request form; POST: the request, made at once when no approval is
     needed (the one-time link), else waiting for staff (privacy.export_requests)."""
-    _require(selectors.may_create_batches(request.user), "催告書を印刷する権限がありません。")
     batch = get_object_or_404(selectors.batches_for(request.user), pk=pk)
     form = ExportRequestForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():

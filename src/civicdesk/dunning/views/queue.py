@@ -1,35 +1,36 @@
 """The operator's work page (「次の案件」), giving a case back, and the 「効果なし」 list."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from civicdesk.audit.models import AccessAction
-from civicdesk.audit.services import record_access
+from civicdesk.audit.shortcuts import log_view
+from civicdesk.core.http import require
 from civicdesk.dunning.models import WorkItem
 from civicdesk.dunning.selectors import queue as selectors
 from civicdesk.dunning.services import queue as services
 
-
-def _require_work(user) -> None:
-    if not user.has_perm("dunning.work_item") or user.role not in selectors.ROLE_CHANNELS:
-        raise PermissionDenied("案件を処理する権限がありません。")
+# The queue's work, for the roles that have a channel to work it through.
+work_required = require(
+    "dunning.work_item",
+    lambda user: user.role in selectors.ROLE_CHANNELS,
+    message="案件を処理する権限がありません。",
+)
 
 
 @never_cache
+@work_required
 def work(request):
-    _require_work(request.user)
     return render(request, "dunning/queue/work.html", {"page": selectors.work_page(request.user)})
 
 
 @never_cache
+@work_required
 def work_next(request):
     """POST only (a claim changes state); the permission answer comes first, as everywhere."""
-    _require_work(request.user)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     item = services.claim_next_item(acting_user=request.user)
@@ -40,8 +41,8 @@ def work_next(request):
 
 
 @require_POST
+@work_required
 def work_release(request, pk: int):
-    _require_work(request.user)
     # Only the holder may give an item back; anything else looks like a missing item.
     item = get_object_or_404(WorkItem, pk=pk, lease_owner_id=request.user.pk)
     services.release_item(acting_user=request.user, item=item)
@@ -50,14 +51,15 @@ def work_release(request, pk: int):
 
 
 @never_cache
+@require(
+    selectors.may_view_no_effect,
+    message="「効果なし」一覧は業務責任者と自治体職員のみ閲覧できます。",
+)
 def no_effect(request):
-    if not selectors.may_view_no_effect(request.user):
-        raise PermissionDenied("「効果なし」一覧は業務責任者と自治体職員のみ閲覧できます。")
     listing = selectors.no_effect_items(request.user)
     if listing.rows:
-        record_access(
-            acting_user=request.user,
-            action=AccessAction.VIEW,
+        log_view(
+            request,
             fields=listing.fields_shown,
             reason=f"効果なし一覧（{len(listing.rows)}件表示／全{listing.count}件）",
         )

@@ -12,14 +12,14 @@ JSON on success (it follows no redirect, so an expired session is not taken for 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
-from civicdesk.audit.models import AccessAction
-from civicdesk.audit.services import record_access
+from civicdesk.audit.shortcuts import log_view
+from civicdesk.core.http import require
 from civicdesk.dunning.choices import VisitResult
 from civicdesk.dunning.forms.visit_results import VisitResultForm
 from civicdesk.dunning.models import VisitStop
@@ -30,10 +30,9 @@ RECORD_PERMISSION = visit_results.RECORD_PERMISSION
 
 
 @never_cache
+@require(RECORD_PERMISSION, message="訪問結果を入力する権限がありません。")
 def visit_stop(request, pk: int):
     user = request.user
-    if not user.has_perm(RECORD_PERMISSION):
-        raise PermissionDenied("訪問結果を入力する権限がありません。")
     try:
         page = stop_page(user, pk)
     except VisitStop.DoesNotExist:
@@ -47,11 +46,10 @@ def visit_stop(request, pk: int):
         if contact is not None:
             return _after_save(request, page.stop, contact)
         status = 400 if _from_script(request) else 200
-    record_access(
-        acting_user=user,
-        action=AccessAction.VIEW,
-        obj=page.stop.work_item.obligor,
-        fields=page.fields_shown,
+    log_view(
+        request,
+        page.stop.work_item.obligor,
+        page.fields_shown,
         reason=f"訪問結果入力画面（訪問先 {page.stop.position} 番）",
     )
     context = {

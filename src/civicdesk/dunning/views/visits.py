@@ -20,7 +20,9 @@ from django.views.decorators.http import require_POST
 from civicdesk.accounts.models import Role, User
 from civicdesk.audit.models import AccessAction
 from civicdesk.audit.services import record_access
+from civicdesk.audit.shortcuts import log_view
 from civicdesk.core.calendar import TOKYO
+from civicdesk.core.http import require
 from civicdesk.core.pdf import render_pdf
 from civicdesk.dunning.forms.visits import CampaignChoiceForm, VisitListForm, area_value
 from civicdesk.dunning.models import VisitList
@@ -30,21 +32,20 @@ from civicdesk.dunning.services import visits as services
 SHEET_TEMPLATE = "dunning/visits/sheet_print.html"
 
 
-def _require_view(user) -> None:
-    if not selectors.may_view_visit_lists(user):
-        raise PermissionDenied("訪問リストを閲覧する権限がありません。")
+view_required = require(
+    selectors.may_view_visit_lists, message="訪問リストを閲覧する権限がありません。"
+)
 
 
 def _visible_list(request, pk: int) -> VisitList:
-    _require_view(request.user)
     return get_object_or_404(
         selectors.visible_lists(request.user).select_related("campaign", "visitor"), pk=pk
     )
 
 
 @never_cache
+@view_required
 def visit_lists(request):
-    _require_view(request.user)
     user = request.user
     visitors = selectors.assignable_visitors(user) if user.role == Role.SUPERVISOR else []
     visitor_id = request.GET.get("visitor", "")
@@ -60,10 +61,9 @@ def visit_lists(request):
 
 
 @never_cache
+@require(selectors.may_make_visit_lists, message="訪問リストを作成する権限がありません。")
 def visit_list_new(request):
     user = request.user
-    if not selectors.may_make_visit_lists(user):
-        raise PermissionDenied("訪問リストを作成する権限がありません。")
     campaigns = selectors.visit_campaigns(user)
     choice = CampaignChoiceForm(request.GET or None, campaigns=campaigns)
     campaign = _chosen_campaign(request, campaigns, choice)
@@ -161,16 +161,11 @@ def _build(request, form: VisitListForm, campaign):
 
 
 @never_cache
+@view_required
 def visit_list(request, pk: int):
     visit_list = _visible_list(request, pk)
     sheet = selectors.visit_sheet(visit_list, request.user)
-    record_access(
-        acting_user=request.user,
-        action=AccessAction.VIEW,
-        obj=visit_list,
-        fields=sheet.fields_shown,
-        reason=f"訪問リスト（{len(sheet.rows)}件）",
-    )
+    log_view(request, visit_list, sheet.fields_shown, reason=f"訪問リスト（{len(sheet.rows)}件）")
     context = {
         "visit_list": visit_list,
         "sheet": sheet,
@@ -180,6 +175,7 @@ def visit_list(request, pk: int):
 
 
 @never_cache
+@view_required
 def visit_list_sheet(request, pk: int):
     """The A4 sheet as PDF; logged as a print with the fields it shows."""
     visit_list = _visible_list(request, pk)
@@ -198,6 +194,7 @@ def visit_list_sheet(request, pk: int):
 
 
 @require_POST
+@view_required
 def visit_list_release(request, pk: int):
     visit_list = _visible_list(request, pk)
     try:

@@ -5,24 +5,21 @@ is pending or running (without JavaScript, the 更新 link does the same).
 """
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from civicdesk.core.http import require
 from civicdesk.receivables import services
 from civicdesk.receivables.forms import ImportUploadForm
 from civicdesk.receivables.selectors import imports as selectors
 
-
-def _require_import_access(user) -> None:
-    if not selectors.may_import(user):
-        raise PermissionDenied("データ取込みは自治体職員のみ行えます。")
+import_required = require(selectors.may_import, message="データ取込みは自治体職員のみ行えます。")
 
 
 @never_cache
+@import_required
 def imports(request):
-    _require_import_access(request.user)
     if request.method == "POST":
         form = ImportUploadForm(request.POST, request.FILES)
         if form.is_valid():
@@ -42,8 +39,8 @@ def imports(request):
 
 
 @never_cache
+@import_required
 def import_run(request, pk: int):
-    _require_import_access(request.user)
     run = get_object_or_404(selectors.import_runs_for(request.user), pk=pk)
     context = {
         "run": run,
@@ -63,8 +60,8 @@ def import_run(request, pk: int):
 
 
 @require_POST
+@import_required
 def import_execute(request, pk: int):
-    _require_import_access(request.user)
     run = get_object_or_404(selectors.import_runs_for(request.user), pk=pk)
     new_run = None
     if selectors.may_execute(run):

@@ -11,15 +11,15 @@ from __future__ import annotations
 import math
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from civicdesk.audit.models import AccessAction
-from civicdesk.audit.services import record_access
+from civicdesk.audit.shortcuts import log_view
+from civicdesk.core.http import require
 from civicdesk.registry.models import Obligor
 from civicdesk.sms import rendering
 from civicdesk.sms.choices import (
@@ -37,13 +37,12 @@ MESSAGES_PER_PAGE = 100
 MESSAGE_LIST_FIELDS = ["contacts", "phone"]
 
 
-def _require(allowed: bool, message: str) -> None:
-    if not allowed:
-        raise PermissionDenied(message)
-
-
-def _require_view(user) -> None:
-    _require(selectors.may_view_batches(user), "SMS の送信を閲覧する権限がありません。")
+view_required = require(
+    selectors.may_view_batches, message="SMS の送信を閲覧する権限がありません。"
+)
+control_required = require(
+    selectors.may_control_batches, message="SMS の送信を操作する権限がありません。"
+)
 
 
 # --- The list and a new batch ----------------------------------------------------------------
@@ -51,16 +50,16 @@ def _require_view(user) -> None:
 
 @never_cache
 @require_GET
+@view_required
 def batches(request):
-    _require_view(request.user)
     form = SmsBatchForm(user=request.user) if selectors.may_create_batches(request.user) else None
     return _list_page(request, form)
 
 
 @never_cache
 @require_POST
+@require(selectors.may_create_batches, message="SMS を送信する権限がありません。")
 def batch_new(request):
-    _require(selectors.may_create_batches(request.user), "SMS を送信する権限がありません。")
     form = SmsBatchForm(request.POST, user=request.user)
     if not form.is_valid():
         return _list_page(request, form)
@@ -122,12 +121,11 @@ def _log_sample(request, plan: services.BatchPlan) -> None:
     personal = rendering.personal_variables_in(plan.template.body)
     if not personal:
         return
-    record_access(
-        acting_user=request.user,
-        action=AccessAction.VIEW,
+    log_view(
+        request,
         # Only the key is logged: a bare instance spares a query for the person's row.
-        obj=Obligor(pk=plan.sample.obligor_id),
-        fields=[rendering.PERSONAL_FIELDS[name] for name in personal],
+        Obligor(pk=plan.sample.obligor_id),
+        [rendering.PERSONAL_FIELDS[name] for name in personal],
         reason=f"SMS 送信の件数確認（本文の見本・{plan.template.name}）",
     )
 
@@ -143,19 +141,18 @@ def _batch_or_404(request, pk: int):
 
 @never_cache
 @require_GET
+@view_required
 def batch(request, pk: int):
-    _require_view(request.user)
     batch = _batch_or_404(request, pk)
     page = Paginator(selectors.batch_messages(batch), MESSAGES_PER_PAGE).get_page(
         request.GET.get("page")
     )
     rows = [(message, masked_number(message.number)) for message in page]
     if rows:
-        record_access(
-            acting_user=request.user,
-            action=AccessAction.VIEW,
-            obj=batch,
-            fields=MESSAGE_LIST_FIELDS,
+        log_view(
+            request,
+            batch,
+            MESSAGE_LIST_FIELDS,
             reason=f"SMS 送信 #{batch.pk} の送信先一覧（{page.number}ページ・{len(rows)}件）",
         )
     context = {
@@ -169,9 +166,9 @@ def batch(request, pk: int):
 
 @never_cache
 @require_GET
+@view_required
 def batch_progress(request, pk: int):
     """The fragment htmx replaces every 2 s: state, counts, buttons; no personal data."""
-    _require_view(request.user)
     batch = _batch_or_404(request, pk)
     return render(request, "sms/batches/_progress.html", _progress_context(request, batch))
 
@@ -214,6 +211,7 @@ def masked_number(number: str) -> str:
 
 
 @require_POST
+@control_required
 def batch_pause(request, pk: int):
     return _control(
         request, pk, services.pause_sms_batch,
@@ -222,11 +220,13 @@ def batch_pause(request, pk: int):
 
 
 @require_POST
+@control_required
 def batch_resume(request, pk: int):
     return _control(request, pk, services.resume_sms_batch, "送信を再開しました。")
 
 
 @require_POST
+@control_required
 def batch_cancel(request, pk: int):
     return _control(
         request, pk, services.cancel_sms_batch,
@@ -235,7 +235,6 @@ def batch_cancel(request, pk: int):
 
 
 def _control(request, pk: int, service, done: str):
-    _require(selectors.may_control_batches(request.user), "SMS の送信を操作する権限がありません。")
     batch = _batch_or_404(request, pk)
     try:
         service(acting_user=request.user, batch=batch)

@@ -10,11 +10,12 @@ Without JavaScript 「プレビュー」 re-renders the page with the preview an
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from civicdesk.core.http import refuse_unless, require
 from civicdesk.core.models import Municipality
 from civicdesk.sms import rendering
 from civicdesk.sms.forms.templates import SmsTemplateForm
@@ -25,15 +26,14 @@ MAY_NOT_VIEW = "SMS 本文テンプレートを閲覧する権限がありませ
 MAY_NOT_EDIT = "SMS 本文テンプレートを登録・変更する権限がありません。"
 
 
-def _require(allowed: bool, message: str) -> None:
-    if not allowed:
-        raise PermissionDenied(message)
+def _may_write(user) -> bool:
+    return selectors.may_edit_templates(user) or selectors.may_add_templates(user)
 
 
 @never_cache
 @require_http_methods(["GET"])
+@require(selectors.may_view_templates, message=MAY_NOT_VIEW)
 def template_list(request):
-    _require(selectors.may_view_templates(request.user), MAY_NOT_VIEW)
     templates = list(selectors.templates_for(request.user))
     municipality = Municipality.objects.for_user(request.user)
     counts = (
@@ -50,28 +50,27 @@ def template_list(request):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@require(selectors.may_add_templates, message=MAY_NOT_EDIT)
 def template_new(request):
-    _require(selectors.may_add_templates(request.user), MAY_NOT_EDIT)
     return _form_page(request, template=None)
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@require(selectors.may_view_templates, message=MAY_NOT_VIEW)
 def template_edit(request, pk: int):
     """Readers see the template; only editors may send the form."""
-    _require(selectors.may_view_templates(request.user), MAY_NOT_VIEW)
     template = get_object_or_404(selectors.templates_for(request.user), pk=pk)
     if request.method == "POST":
-        _require(selectors.may_edit_templates(request.user), MAY_NOT_EDIT)
+        refuse_unless(request.user, selectors.may_edit_templates, message=MAY_NOT_EDIT)
     return _form_page(request, template=template)
 
 
 @never_cache
 @require_POST
+@require(_may_write, message=MAY_NOT_EDIT)
 def template_preview(request):
     """The preview fragment (sms/templates/_preview.html) for the body as typed."""
-    user = request.user
-    _require(selectors.may_edit_templates(user) or selectors.may_add_templates(user), MAY_NOT_EDIT)
     form = SmsTemplateForm(request.POST)
     return render(request, "sms/templates/_preview.html", _preview_context(request, form))
 

@@ -4,13 +4,15 @@ functions, never by writing registry rows themselves."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from civicdesk.audit.models import AccessAction
 from civicdesk.audit.services import record_access
 from civicdesk.core.japanese import format_phone, normalize_phone, phone_kind
-from civicdesk.registry.models import Obligor, Phone, PhoneSource
+from civicdesk.registry.models import Obligor, Phone, PhoneSource, PhoneStatus
 from civicdesk.registry.selectors import scope_for
 
 COLLECTED_REASON = "折衝中に聴取した電話番号（センター収集）"
@@ -72,4 +74,41 @@ def add_collected_phone(
             fields=["phone"],
             reason=reason,
         )
+    return phone
+
+
+def record_phone_outcome(
+    *,
+    acting_user,
+    phone_id: int,
+    outcome: str,
+    outcome_label: str,
+    at: dt.datetime,
+    status: PhoneStatus | str | None = None,
+) -> Phone:
+    """The outcome of the last call on a number (``outcome`` as the caller's app names it), and
+    the number's status when the call told it (不通・無効, 別人, or 有効 when someone answered).
+
+    The row is locked while it changes; a status change is logged (``outcome_label`` is the
+    reason), the outcome alone is not: it says nothing about the person.
+    """
+    if status is not None and status not in PhoneStatus.values:
+        raise ValueError(f"unknown phone status: {status!r}")
+    with transaction.atomic():
+        phone = Phone.objects.select_for_update(of=("self",)).get(pk=phone_id)
+        phone.last_outcome = outcome
+        phone.last_outcome_at = at
+        fields = ["last_outcome", "last_outcome_at"]
+        if status is not None and status != phone.status:
+            phone.status = status
+            fields.append("status")
+        phone.save(update_fields=fields)
+        if "status" in fields:
+            record_access(
+                acting_user=acting_user,
+                action=AccessAction.CHANGE,
+                obj=phone,
+                fields=["phone"],
+                reason=f"架電結果: {outcome_label}",
+            )
     return phone

@@ -21,8 +21,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from civicdesk.accounts.models import User
-from civicdesk.audit.models import AccessAction
-from civicdesk.audit.services import record_access
 from civicdesk.core import calendar
 from civicdesk.dunning.choices import (
     DEFAULT_RETRY_RULES,
@@ -33,7 +31,8 @@ from civicdesk.dunning.choices import (
 )
 from civicdesk.dunning.models import Contact, WorkItem
 from civicdesk.dunning.selectors import queue as selectors
-from civicdesk.registry.models import Obligor, Phone, PhoneStatus
+from civicdesk.registry.models import Obligor, PhoneStatus
+from civicdesk.registry.services import record_phone_outcome
 
 FALLBACK_RETRY_RULE = {"minutes": 60, "other_time_of_day": False}
 RETRY_OUTCOMES = frozenset(
@@ -269,29 +268,21 @@ def _give_up(item: WorkItem, reason: str) -> None:
 
 
 def note_phone_outcome(contact: Contact) -> None:
-    """The number's last outcome, and its status where the outcome tells it (a status change
-    is logged). The one place that marks phones, for queue work and for any other call."""
+    """The number's last outcome, and its status where the outcome tells it (the registry
+    logs a status change). The one place that decides it, for queue work and any other call."""
     if contact.phone_id is None or contact.channel not in PHONE_CHANNELS:
         return
-    phone = Phone.objects.select_for_update(of=("self",)).get(pk=contact.phone_id)
-    phone.last_outcome = contact.outcome
-    phone.last_outcome_at = contact.at
-    fields = ["last_outcome", "last_outcome_at"]
     status = PHONE_STATUS_BY_OUTCOME.get(contact.outcome)
     if status is None and contact.reached:
         status = PhoneStatus.VALID  # somebody of the household answered on this number
-    if status is not None and status != phone.status:
-        phone.status = status
-        fields.append("status")
-    phone.save(update_fields=fields)
-    if "status" in fields:
-        record_access(
-            acting_user=contact.user,
-            action=AccessAction.CHANGE,
-            obj=phone,
-            fields=["phone"],
-            reason=f"架電結果: {contact.get_outcome_display()}",
-        )
+    record_phone_outcome(
+        acting_user=contact.user,
+        phone_id=contact.phone_id,
+        outcome=contact.outcome,
+        outcome_label=contact.get_outcome_display(),
+        at=contact.at,
+        status=status,
+    )
 
 
 def retry_rule(campaign, outcome: str) -> dict:

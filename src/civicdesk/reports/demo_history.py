@@ -16,7 +16,7 @@ services so that every report shows realistic figures on first start.
   (receivables.services.import_file), whose hook decides the promises; broken ones are then
   decided by dunning.services.promises.decide_promises for ``today``. Two kept promises on one
   account paid the same day are one payment row (the importer refuses a row twice);
-- the yearly targets (reports.services.create_demo_targets) of the fiscal years covered.
+- the yearly targets (reports.services.reports.create_demo_targets) of the fiscal years covered.
 
 Any ``today`` works: contacts fall on the calendars' open days before it, whatever the season.
 Deterministic for a seed (and the same obligors). Run once: when the municipality has any

@@ -32,8 +32,8 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from civicdesk.accounts import roster as rosters
 from civicdesk.accounts.models import RosterChangeKind
+from civicdesk.accounts.services import roster as rosters
 from civicdesk.core.japanese import era_date, normalize_phone
 from civicdesk.dunning.choices import (
     ContactChannel,

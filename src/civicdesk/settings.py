@@ -136,7 +136,7 @@ _cooloff_minutes = env.integer("CIVICDESK_LOCKOUT_MINUTES", 0, minimum=0)
 # 0 = stays locked until an administrator unlocks it (civicdesk axes_reset_username).
 AXES_COOLOFF_TIME = None if _cooloff_minutes == 0 else _cooloff_minutes / 60
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "civicdesk.accounts.views.locked_out"
+AXES_LOCKOUT_CALLABLE = "civicdesk.accounts.views.sign_in.locked_out"
 AXES_VERBOSE = False
 
 # Rate limits (docs/operations.md「Rate limits」): POSTs of the sign-in steps per client address,

@@ -9,9 +9,9 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from civicdesk.accounts import roster as services
 from civicdesk.accounts.models import Roster, RosterChangeKind, RosterEntry, RosterStatus
-from civicdesk.accounts.selectors import is_on_roster, members_on, roster_warnings
+from civicdesk.accounts.selectors.roster import is_on_roster, members_on, roster_warnings
+from civicdesk.accounts.services import roster as services
 from civicdesk.audit.models import AccessLogEntry
 from tests.accounts.roster_helpers import change, roster, tokyo
 from tests.factories import MunicipalityFactory, UserFactory

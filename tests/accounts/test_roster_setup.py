@@ -8,7 +8,7 @@ import pytest
 import time_machine
 
 from civicdesk.accounts.models import Roster, RosterStatus, User
-from civicdesk.accounts.selectors import is_on_roster
+from civicdesk.accounts.selectors.roster import is_on_roster
 from civicdesk.demo.building import build_demo
 from tests.accounts.roster_helpers import tokyo
 from tests.load import seed

@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from civicdesk.accounts import services
 from civicdesk.accounts.models import Team, User
+from civicdesk.accounts.services import users as services
 from civicdesk.audit.admin import AccessLoggedAdmin
 
 

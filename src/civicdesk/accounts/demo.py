@@ -21,8 +21,8 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from civicdesk.accounts import roles
-from civicdesk.accounts import roster as rosters
 from civicdesk.accounts.models import ROSTER_ROLES, Role, Roster, RosterStatus, Team, User
+from civicdesk.accounts.services import roster as rosters
 from civicdesk.core.calendar import add_months
 from civicdesk.core.demo_parts import DemoContext, DemoError, DemoPart
 from civicdesk.core.models import Municipality

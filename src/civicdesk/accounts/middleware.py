@@ -3,7 +3,7 @@ from django.contrib.auth import logout
 from django.contrib.messages.storage import default_storage
 from django.shortcuts import redirect
 
-from civicdesk.accounts import services
+from civicdesk.accounts.services import sign_in as services
 
 
 class RequireVerifiedLoginMiddleware:

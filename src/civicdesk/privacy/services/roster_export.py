@@ -9,8 +9,8 @@ from pathlib import Path
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from civicdesk.accounts import selectors as accounts_selectors
 from civicdesk.accounts.models import Roster, User
+from civicdesk.accounts.selectors import roster as accounts_selectors
 from civicdesk.core.japanese import era_month
 from civicdesk.core.tabular import write_xlsx
 from civicdesk.privacy.services import export_requests

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from civicdesk.accounts import selectors as accounts_selectors
+from civicdesk.accounts.selectors import roster as accounts_selectors
 from civicdesk.core.japanese import era_month
 from civicdesk.privacy.forms.exports import ExportRequestForm
 from civicdesk.privacy.services.roster_export import EXPORTER

@@ -11,8 +11,8 @@ from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from civicdesk.accounts import services
-from civicdesk.accounts.forms import LoginForm, TokenForm
+from civicdesk.accounts.forms.sign_in import LoginForm, TokenForm
+from civicdesk.accounts.services import sign_in as services
 
 
 @login_not_required

@@ -11,13 +11,9 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from civicdesk.accounts import roster as services
-from civicdesk.accounts import selectors
-from civicdesk.accounts.forms import (
-    RosterChangeForm,
-    RosterCreateForm,
-    RosterEntryForm,
-)
+from civicdesk.accounts.forms.roster import RosterChangeForm, RosterCreateForm, RosterEntryForm
+from civicdesk.accounts.selectors import roster as selectors
+from civicdesk.accounts.services import roster as services
 from civicdesk.audit.models import AccessAction
 from civicdesk.audit.services import record_access
 from civicdesk.core.calendar import add_months

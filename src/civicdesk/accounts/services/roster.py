@@ -15,7 +15,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from civicdesk.accounts import selectors
 from civicdesk.accounts.models import (
     ROSTER_ROLES,
     Roster,
@@ -25,6 +24,7 @@ from civicdesk.accounts.models import (
     RosterStatus,
     User,
 )
+from civicdesk.accounts.selectors import roster as selectors
 from civicdesk.audit.models import AccessAction
 from civicdesk.audit.services import record_access
 from civicdesk.core.calendar import add_months

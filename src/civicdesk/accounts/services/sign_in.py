@@ -1,4 +1,4 @@
-"""Sign-in, enrolment, sign-out and role changes: every state change of the accounts app."""
+"""Sign-in, enrolment and sign-out: the password step, the roster gate, the TOTP step."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from civicdesk.accounts import roles, selectors
 from civicdesk.accounts.models import User
+from civicdesk.accounts.selectors import roster as selectors
 from civicdesk.audit.models import AccessAction
 from civicdesk.audit.services import record_access
 
@@ -195,42 +195,3 @@ def log_out(request) -> None:
     if user.is_authenticated:
         record_access(acting_user=user, action=AccessAction.LOGOUT, obj=user)
     auth.logout(request)
-
-
-@transaction.atomic
-def create_user(
-    *,
-    acting_user,
-    username: str,
-    password: str,
-    role: str,
-    municipality=None,
-    team=None,
-    display_name: str = "",
-) -> User:
-    user = User.objects.create_user(
-        username=username,
-        password=password,
-        role=role,
-        municipality=municipality,
-        team=team,
-        display_name=display_name,
-    )
-    roles.sync_role_group(user)
-    record_access(acting_user=acting_user, action=AccessAction.CREATE, obj=user, fields=["role"])
-    return user
-
-
-@transaction.atomic
-def save_user(*, acting_user, user: User, changed_fields: list[str]) -> User:
-    """Save an edited user (admin), keeping the role's group in step and logging the change."""
-    creating = user.pk is None
-    user.save()
-    roles.sync_role_group(user)
-    record_access(
-        acting_user=acting_user,
-        action=AccessAction.CREATE if creating else AccessAction.CHANGE,
-        obj=user,
-        fields=changed_fields,
-    )
-    return user

@@ -144,6 +144,14 @@ class HandOverStatus(models.TextChoices):
     RETURNED = "returned", "差戻し"
 
 
+# A hand-over's target status → the statuses it may be reached from (staff decide).
+HAND_OVER_TRANSITIONS = {
+    HandOverStatus.ACCEPTED: {HandOverStatus.OPEN},
+    HandOverStatus.DONE: {HandOverStatus.ACCEPTED},
+    HandOverStatus.RETURNED: {HandOverStatus.OPEN, HandOverStatus.ACCEPTED},
+}
+
+
 class PromiseStatus(models.TextChoices):
     PENDING = "pending", "履行待ち"
     KEPT = "kept", "履行"

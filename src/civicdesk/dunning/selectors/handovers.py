@@ -17,7 +17,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from civicdesk.core.choices import RevenueType
-from civicdesk.dunning.choices import HandOverStatus, StaffRequestKind, StaffRequestStatus
+from civicdesk.dunning.choices import (
+    HAND_OVER_TRANSITIONS,
+    HandOverStatus,
+    StaffRequestKind,
+    StaffRequestStatus,
+)
 from civicdesk.dunning.models import HandOver, StaffRequest
 from civicdesk.receivables.models import Account
 from civicdesk.registry.selectors import scope_for
@@ -160,9 +165,12 @@ ACTIONS = {
 ACTION_LABELS = {"accept": "受付", "complete": "対応完了", "return": "差戻し"}
 
 
-def hand_over_detail(user, hand_over: HandOver, now=None) -> HandOverDetail:
-    from civicdesk.dunning.services.handovers import allowed_transitions
+def allowed_transitions(status: str) -> list[str]:
+    """The statuses a hand-over in ``status`` may move to (the detail page offers these)."""
+    return [target for target, sources in HAND_OVER_TRANSITIONS.items() if status in sources]
 
+
+def hand_over_detail(user, hand_over: HandOver, now=None) -> HandOverDetail:
     now = now or timezone.now()
     scope = scope_for(user)
     shown = ["resident_no", "revenue_type"]

@@ -40,6 +40,7 @@ from civicdesk.dunning.choices import (
 )
 from civicdesk.dunning.coverage import coverage_of, reached_on
 from civicdesk.dunning.models import Contact, ContactAccount, InboundCall, Promise, WorkItem
+from civicdesk.dunning.services import handovers, queue
 from civicdesk.receivables.models import Account
 from civicdesk.registry.models import Phone
 from civicdesk.registry.selectors import scope_for
@@ -153,8 +154,6 @@ def record_contact(
         _requests_and_hand_overs(
             acting_user, obligor, contact, checked.accounts, outcome, note, hand_over
         )
-        from civicdesk.dunning.services import queue
-
         if checked.work_item is not None:  # it notes the phone's outcome as well
             queue.apply_contact(
                 item=checked.work_item, contact=contact, callback_at=callback_at, now=now
@@ -435,8 +434,6 @@ def night_starts(channel, day: dt.date, *, municipality=None) -> dt.time | None:
 def _requests_and_hand_overs(
     acting_user, obligor, contact, accounts, outcome, note, hand_over
 ) -> None:
-    from civicdesk.dunning.services import handovers
-
     kind = STAFF_REQUEST_OUTCOMES.get(outcome)
     if kind is not None:
         handovers.create_staff_request(

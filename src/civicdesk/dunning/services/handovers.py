@@ -23,12 +23,14 @@ from civicdesk.core.choices import REVENUE_TYPE_FILE_LABELS, RevenueType
 from civicdesk.core.japanese import era_date, fiscal_year_label
 from civicdesk.core.tabular import write_xlsx
 from civicdesk.dunning.choices import (
+    HAND_OVER_TRANSITIONS,
     HandOverReason,
     HandOverStatus,
     StaffRequestKind,
     StaffRequestStatus,
 )
 from civicdesk.dunning.models import Contact, HandOver, StaffRequest
+from civicdesk.dunning.selectors.handovers import hand_overs_for, staff_requests_for
 from civicdesk.privacy.field_policy import visible_fields
 from civicdesk.privacy.services.export_register import (
     ExportError,
@@ -121,33 +123,18 @@ def return_hand_over(*, acting_user, hand_over: HandOver, note: str = "", now=No
     return _decide(acting_user, hand_over, HandOverStatus.RETURNED, note, now)
 
 
-# target status → the statuses it may be reached from
-TRANSITIONS = {
-    HandOverStatus.ACCEPTED: {HandOverStatus.OPEN},
-    HandOverStatus.DONE: {HandOverStatus.ACCEPTED},
-    HandOverStatus.RETURNED: {HandOverStatus.OPEN, HandOverStatus.ACCEPTED},
-}
-
-
-def allowed_transitions(status: str) -> list[str]:
-    """The statuses a hand-over in ``status`` may move to (the detail page offers these)."""
-    return [target for target, sources in TRANSITIONS.items() if status in sources]
-
-
 def _decide(acting_user, hand_over, target, note, now) -> HandOver:
     if not acting_user.has_perm(DECIDE_HAND_OVER):
         raise PermissionDenied("引継ぎの対応は自治体職員のみ行えます。")
     note = (note or "").strip()
     if target == HandOverStatus.RETURNED and not note:
         raise ValidationError({"note": "差戻しの理由を入力してください。"})
-    from civicdesk.dunning.selectors.handovers import hand_overs_for
-
     with transaction.atomic():
         # Locked: two staff members clicking at once must not both move it.
         locked = hand_overs_for(acting_user).select_for_update().filter(pk=hand_over.pk).first()
         if locked is None:
             raise HandOver.DoesNotExist
-        if locked.status not in TRANSITIONS[target]:
+        if locked.status not in HAND_OVER_TRANSITIONS[target]:
             raise ValidationError(
                 {
                     "status": (
@@ -256,8 +243,6 @@ def complete_staff_request(*, acting_user, request: StaffRequest, now=None) -> S
     """Staff mark the request done (slip reissued, form sent)."""
     if not acting_user.has_perm(DECIDE_STAFF_REQUEST):
         raise PermissionDenied("依頼の処理は自治体職員のみ行えます。")
-    from civicdesk.dunning.selectors.handovers import staff_requests_for
-
     with transaction.atomic():
         locked = staff_requests_for(acting_user).select_for_update().filter(pk=request.pk).first()
         if locked is None:
@@ -363,8 +348,6 @@ def _content(kind, status) -> str:
 
 
 def _export_rows(acting_user, kind, status, written: set[str]) -> Iterator[list]:
-    from civicdesk.dunning.selectors.handovers import staff_requests_for
-
     scope = scope_for(acting_user)
     types = list(scope.revenue_types) if scope else []
     owing = Installment.objects.filter(unpaid__gt=0).order_by("fiscal_year", "due_date", "period")

@@ -18,6 +18,7 @@ from civicdesk.audit.services import record_access
 from civicdesk.core.japanese import format_phone, normalize_phone
 from civicdesk.core.models import Municipality
 from civicdesk.dunning.models import InboundCall
+from civicdesk.dunning.selectors.inbound import calls_for
 from civicdesk.receivables.selectors.obligors import obligors_for
 from civicdesk.registry.models import Obligor, Phone, PhoneStatus
 
@@ -95,8 +96,6 @@ def take_inbound_call(*, acting_user, call: InboundCall, now=None) -> InboundCal
     """
     if not acting_user.has_perm(TAKE_PERMISSION):
         raise PermissionDenied("受電に対応する権限がありません。")
-    from civicdesk.dunning.selectors.inbound import calls_for
-
     with transaction.atomic():
         locked = calls_for(acting_user).select_for_update().filter(pk=call.pk).first()
         if locked is None:

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
 
 from civicdesk.core import calendar, pdf
 from civicdesk.core.calendar import Service
@@ -258,9 +260,6 @@ def render_letters(
 
 def letter_list_xlsx(letters: list[Letter]) -> bytes:
     """The batch's list (one row per letter, its page) for the envelope work and the files."""
-    from openpyxl import Workbook
-    from openpyxl.utils import get_column_letter
-
     book = Workbook()
     sheet = book.active
     sheet.title = "催告書一覧"

@@ -153,7 +153,8 @@ def request_letter_batch(
             fields=[] if campaign else ["resident_no"],
             reason="催告書の作成を受付",
         )
-        from civicdesk.dunning import tasks
+        # dunning.tasks runs this module's run_letter_batch, so it is imported here, not above.
+        from civicdesk.dunning import tasks  # noqa: PLC0415  (cycle: tasks imports this module)
 
         tasks.issue_letter_batch.enqueue(batch.pk)
     return batch

@@ -29,6 +29,7 @@ from civicdesk.audit.services import record_access
 from civicdesk.core.calendar import TOKYO
 from civicdesk.dunning.choices import CampaignStatus, PromiseStatus, WorkItemStatus
 from civicdesk.dunning.models import Promise, WorkItem
+from civicdesk.dunning.services import campaign_items, campaigns
 from civicdesk.receivables.models import Payment
 
 SYSTEM_USERNAME = "system:check_promises"
@@ -151,8 +152,6 @@ def _contact_date(promise: Promise) -> dt.date:
 
 def _follow_up(acting_user, promise: Promise, today: dt.date) -> WorkItem:
     campaign = promise.contact.campaign
-    from civicdesk.dunning.services import campaign_items, campaigns
-
     if campaign is None or campaign.status != CampaignStatus.ACTIVE:
         campaign = campaigns.ensure_follow_up_campaign(promise.obligor.municipality)
     accounts = list(promise.accounts.all())

@@ -15,6 +15,8 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from civicdesk.core.japanese import parse_era_date
+from civicdesk.dunning.services.promises import decide_promises
+from civicdesk.dunning.tasks import check_promises
 
 
 class Command(BaseCommand):
@@ -32,13 +34,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, check=False, enqueue=False, date=None, **options):
         if enqueue:
-            from civicdesk.dunning.tasks import check_promises
-
             result = check_promises.enqueue()
             self.stdout.write(json.dumps({"enqueued": str(result.id)}, ensure_ascii=False))
             return
-        from civicdesk.dunning.services.promises import decide_promises
-
         counts = decide_promises(acting_user=None, today=_date(date))
         self.stdout.write(json.dumps(counts, ensure_ascii=False, sort_keys=True))
 

@@ -13,7 +13,12 @@ CIVICDESK = [sys.executable, "-m", "civicdesk"]
 
 
 def run(tmp_path, *args, **variables):
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("CIVICDESK_", "DATABASE"))}
+    # The production settings, not the test run's (tests.settings is not importable there).
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("CIVICDESK_", "DATABASE", "DJANGO_SETTINGS_MODULE"))
+    }
     clean.pop("SECRET_KEY", None)
     clean.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     clean.update(CIVICDESK_VAR_DIR=str(tmp_path / "var"), **variables)

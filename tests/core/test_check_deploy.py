@@ -14,7 +14,12 @@ HOST = "civicdesk.example.lg.jp"
 
 def production(tmp_path, *args, **variables) -> subprocess.CompletedProcess:
     # The environment of a production host: only what docs/operations.md requires.
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("CIVICDESK_", "DATABASE"))}
+    # The production settings, not the test run's (tests.settings is not importable there).
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("CIVICDESK_", "DATABASE", "DJANGO_SETTINGS_MODULE"))
+    }
     for name in ("SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"):
         clean.pop(name, None)
     clean.update(

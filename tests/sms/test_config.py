@@ -301,6 +301,8 @@ def run_check(tmp_path, **variables) -> subprocess.CompletedProcess:
         if not name.startswith(("CIVICDESK_", "DATABASE")) and name != "SECRET_KEY"
     }
     clean.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    # The production settings, not the test run's (tests.settings is not importable there).
+    clean.pop("DJANGO_SETTINGS_MODULE", None)
     clean.update(CIVICDESK_VAR_DIR=str(tmp_path / "var"), **variables)
     return subprocess.run(
         [sys.executable, "-m", "civicdesk", "check"],

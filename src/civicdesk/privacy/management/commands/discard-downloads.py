@@ -12,12 +12,12 @@ import json
 
 from django.core.management.base import BaseCommand
 
+from civicdesk.privacy.services.export_requests import discard_expired_downloads
+
 
 class Command(BaseCommand):
     help = "ダウンロードされないまま期限（30分）を過ぎた持出しファイルを消去します。"
 
     def handle(self, *args, **options):
-        from civicdesk.privacy.services.export_requests import discard_expired_downloads
-
         count = discard_expired_downloads()
         self.stdout.write(json.dumps({"discarded": count}))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import re
 
 import pytest
 import time_machine
@@ -19,12 +20,30 @@ from civicdesk.accounts.models import Roster, RosterChange, RosterStatus, User
 from civicdesk.audit.models import AccessAction, AccessLogEntry
 from civicdesk.audit.services import record_access
 from civicdesk.core.calendar import TOKYO
+from civicdesk.dunning.models import Contact, Promise, WorkItem
 from civicdesk.oversight.models import AccessAlert, AlertKind, AlertStatus, PrivacyStatusReport
 from civicdesk.oversight.services import status_report
 from civicdesk.oversight.services.status_report import HalfYear
 from civicdesk.privacy.models import ExportRecord, HandOverRecord, Incident
+from civicdesk.privacy.personal_data import declarations
+from civicdesk.receivables.models import Account, ImportRun, Installment, Payment
+from civicdesk.registry.models import Household, HouseholdMember, Obligor, Phone
+from civicdesk.reports.models import Report
+from civicdesk.sms.models import OptOut
 from tests.conftest import sign_in
+from tests.dunning.factories import CampaignFactory, ContactFactory, cover, make_promise
 from tests.factories import MunicipalityFactory, UserFactory
+from tests.personal_app.models import LibraryCard
+from tests.personal_app.personal_data import card_file
+from tests.registry.factories import (
+    AccountFactory,
+    HouseholdFactory,
+    HouseholdMemberFactory,
+    InstallmentFactory,
+    ObligorFactory,
+    PhoneFactory,
+)
+from tests.sms.factories import OptOutFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -416,3 +435,181 @@ def test_a_supervisor_makes_the_report_from_the_page(client, busy_half_year, sup
     report = PrivacyStatusReport.objects.get()
     assert report.generated_by == supervisor and report.figures["incidents"]["count"] == 1
     assert client.post("/privacy/status-reports/2025-9/make/").status_code == 404
+
+
+# --- What the apps hold -------------------------------------------------------------------------
+
+HOLDINGS = "保有している個人情報（作成時点の件数）"
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.MEDIA_ROOT.mkdir()
+    return settings.MEDIA_ROOT
+
+
+def _write(path, text: str):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _cards(municipality, media, count: int, *, with_files: int = 0) -> list[LibraryCard]:
+    cards = [
+        LibraryCard.objects.create(
+            municipality=municipality, holder_no=f"L{municipality.pk}-{n}", holder_name="図書 太郎"
+        )
+        for n in range(count)
+    ]
+    for card in cards[:with_files]:
+        _write(card_file(card.pk), card.holder_no)
+    return cards
+
+
+def _people(municipality, count: int) -> None:
+    """People with a phone, an account, an installment paid once, a work item and a contact
+    with a promise; one household with one member besides them; an opt-out."""
+    campaign = CampaignFactory(municipality=municipality)
+    household = HouseholdFactory(municipality=municipality)
+    HouseholdMemberFactory(household=household)
+    for _ in range(count):
+        person = ObligorFactory(municipality=municipality, household=household)
+        PhoneFactory(obligor=person)
+        account = AccountFactory(obligor=person)
+        installment = InstallmentFactory(account=account, paid=1_000)
+        Payment.objects.create(installment=installment, amount=1_000, paid_on=dt.date(2025, 5, 1))
+        item = WorkItem.objects.create(campaign=campaign, obligor=person, revenue_types=["nhi"])
+        contact = cover(ContactFactory(obligor=person, work_item=item, campaign=campaign), account)
+        make_promise(contact, account, promised_on=dt.date(2025, 6, 1))
+    OptOutFactory(municipality=municipality)
+
+
+def _import(municipality, media, name: str) -> ImportRun:
+    _write(media / "imports" / name, "100000001,佐藤 一郎")
+    return ImportRun.objects.create(
+        municipality=municipality, kind="receivables", file_name=name, sha256=SHA,
+        status="done", upload=f"imports/{name}",
+    )  # fmt: skip
+
+
+@pytest.fixture
+def held(municipality, other_municipality, media):
+    """Rows of every floor and the test-only app in both municipalities (the other's must not
+    be counted); returns the files written for the report's municipality."""
+    _people(municipality, 3)
+    _people(other_municipality, 2)
+    for where in (municipality, other_municipality):
+        Report.objects.create(municipality=where, kind="daily", period=dt.date(2025, 5, 30))
+    Report.objects.create(
+        municipality=municipality, kind="daily", period=dt.date(2025, 5, 29), status="final"
+    )
+    _import(municipality, media, "koto.csv")
+    mine = [media / "imports" / "koto.csv"]
+    _import(other_municipality, media, "other.csv")
+    cards = _cards(municipality, media, 7, with_files=2)
+    mine += [card_file(card.pk) for card in cards[:2]]
+    _cards(other_municipality, media, 4, with_files=4)
+    return mine
+
+
+def counted_by_hand(municipality, files) -> dict[str, int]:
+    """Each declared item counted straight from its table for the municipality."""
+    mine = {"municipality": municipality}
+    of_people = {"obligor__municipality": municipality}
+    return {
+        "obligors": Obligor.objects.filter(**mine).count(),
+        "phones": Phone.objects.filter(**of_people).count(),
+        "households": Household.objects.filter(**mine).count(),
+        "household_members": HouseholdMember.objects.filter(
+            household__municipality=municipality
+        ).count(),
+        "accounts": Account.objects.filter(**of_people).count(),
+        "installments": Installment.objects.filter(
+            account__obligor__municipality=municipality
+        ).count(),
+        "payments": Payment.objects.filter(
+            installment__account__obligor__municipality=municipality
+        ).count(),
+        "import_runs": ImportRun.objects.filter(**mine).count(),
+        "work_items": WorkItem.objects.filter(**of_people).count(),
+        "contacts": Contact.objects.filter(**of_people).count(),
+        "promises": Promise.objects.filter(**of_people).count(),
+        "opt_outs": OptOut.objects.filter(**mine).count(),
+        "draft_reports": Report.objects.filter(**mine, status="draft").count(),
+        "library_cards": LibraryCard.objects.filter(**mine).count(),
+        "files": sum(1 for path in files if path.is_file()),
+    }
+
+
+def _holdings(snapshot) -> dict[str, int]:
+    return {line["key"]: line["count"] for line in snapshot["holdings"]["lines"]}
+
+
+def _pdf_count(text: str, label: str) -> str:
+    """The count printed on the line of ``label`` in the PDF's text."""
+    match = re.search(rf"^{re.escape(label)}\s*([\d,]+)$", text, re.M)
+    assert match, f"{label} not printed"
+    return match[1]
+
+
+def test_the_holdings_list_every_item_every_app_declares_counted_for_the_municipality(
+    municipality, held
+):
+    lines = status_report.figures(municipality, H1)["holdings"]["lines"]
+
+    declared = [(item.key, item.label) for d in declarations() for item in d.items]
+    assert [(line["key"], line["label"]) for line in lines[:-1]] == declared
+    assert lines[-1]["key"] == "files" and "図書館カードの写し" in lines[-1]["label"]
+    assert ("library_cards", "図書館カード") in declared  # the test-only app, by its declaration
+    found = _holdings({"holdings": {"lines": lines}})
+    by_hand = counted_by_hand(municipality, held)
+    assert {key: found[key] for key in by_hand} == by_hand
+    # What this test made is there, and nothing of the other municipality.
+    assert (by_hand["obligors"], by_hand["payments"], by_hand["library_cards"]) == (3, 3, 7)
+    assert (by_hand["household_members"], by_hand["files"]) == (1, 3)
+    # Items this test made no rows for count nothing.
+    assert {key for key, count in found.items() if count} <= set(by_hand)
+
+
+def test_the_report_prints_the_holdings_of_its_making_and_a_re_print_keeps_them(
+    municipality, other_municipality, media, held, supervisor, staff
+):
+    report = status_report.make_report(acting_user=supervisor, half_year=H1)
+    kept = _holdings(report.figures)
+    assert kept["library_cards"] == 7 and kept["obligors"] == 3
+    text = _pdf_text(status_report.print_report(acting_user=supervisor, report=report))
+    assert HOLDINGS in text
+    assert _pdf_count(text, "図書館カード") == "7"
+
+    _cards(municipality, media, 5, with_files=1)  # arrive after the report was made
+    _people(municipality, 2)
+
+    report.refresh_from_db()
+    assert _holdings(report.figures) == kept
+    again = _pdf_text(status_report.print_report(acting_user=staff, report=report))
+    assert _pdf_count(again, "図書館カード") == "7"
+    assert _pdf_count(again, "納付義務者（氏名・住所・生年月日等）") == "3"
+    second = status_report.make_report(acting_user=supervisor, half_year=H1)
+    assert _holdings(second.figures)["library_cards"] == 12
+    assert _holdings(second.figures)["obligors"] == 5
+
+
+def test_a_snapshot_made_before_the_holdings_prints_without_them(municipality, held, supervisor):
+    report = status_report.make_report(acting_user=supervisor, half_year=H1)
+    older = {key: value for key, value in report.figures.items() if key != "holdings"}
+    PrivacyStatusReport.objects.filter(pk=report.pk).update(figures=older)
+    report.refresh_from_db()
+
+    text = _pdf_text(status_report.print_report(acting_user=supervisor, report=report))
+
+    assert HOLDINGS not in text and "図書館カード" not in text
+    assert "7. 事故（漏えい等の事案）" in text
+
+
+def test_the_page_shows_the_holdings_as_they_stand(client, municipality, held, inspector):
+    sign_in(client, inspector)
+    page = client.get("/privacy/status-reports/?period=2025-1")
+    assert _holdings(page.context["figures"])["library_cards"] == 7
+    body = page.content.decode()
+    assert HOLDINGS in body and "図書館カード" in body

@@ -56,9 +56,3 @@ def _file_count(path: Path) -> int:
     if path.is_dir():
         return sum(1 for item in path.rglob("*") if item.is_file())
     return 1 if path.exists() else 0
-
-
-def _file_count(path: Path) -> int:
-    if path.is_dir():
-        return sum(1 for item in path.rglob("*") if item.is_file())
-    return 1 if path.exists() else 0

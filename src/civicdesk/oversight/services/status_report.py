@@ -9,6 +9,10 @@ Registers without a municipality (exports, hand-overs, the access log, alerts) c
 municipality of the person in the row; rows without one (commands, failed sign-ins of unknown
 names) count for the installation's default municipality, as in the access-log analysis.
 Who may read or make reports, and which a user sees, are in ``status_report_selectors``.
+
+What the apps hold of people (``holding_figures``) is not a figure of the period: it is counted
+when the report is made, over every item the apps declare (privacy.personal_data, through
+``inventory``), so an app added later appears in the report with no line added here.
 """
 
 from __future__ import annotations
@@ -38,8 +42,15 @@ from civicdesk.core.calendar import TOKYO, add_months, day_bounds
 from civicdesk.core.japanese import era_date, fiscal_year_label
 from civicdesk.core.models import Municipality
 from civicdesk.core.pdf import render_pdf
-from civicdesk.oversight.models import AccessAlert, AlertKind, AlertStatus, PrivacyStatusReport
+from civicdesk.oversight.models import (
+    AccessAlert,
+    AlertKind,
+    AlertStatus,
+    PrivacyStatusReport,
+    PurgeScope,
+)
 from civicdesk.oversight.selectors.status_report import may_make, may_read
+from civicdesk.oversight.services import inventory
 from civicdesk.privacy.models import ExportRecord, HandOverDirection, HandOverRecord, Incident
 
 TEMPLATE = "print/privacy_status_report.html"
@@ -139,6 +150,7 @@ def figures(municipality: Municipality, half_year: HalfYear) -> dict:
         "access_log": access_log_figures(municipality, start, end),
         "alerts": alert_figures(municipality, half_year),
         "incidents": incident_figures(municipality, start, end),
+        "holdings": holding_figures(municipality),
     }
 
 
@@ -375,6 +387,18 @@ def incident_figures(municipality: Municipality, start: dt.datetime, end: dt.dat
         "affected": sum(item["affected_count"] for item in items),
         "reported": sum(1 for item in items if item["status"] != "recorded"),
         "items": items,
+    }
+
+
+def holding_figures(municipality: Municipality) -> dict:
+    """What the apps hold of the municipality's people now, item by item as they declare it
+    (the rows a purge of everything would remove, and their files), with the labels of the
+    purge certificate. Stored in the snapshot: a re-print shows the counts of its making."""
+    counts = inventory.targets(municipality=municipality, scope=PurgeScope.ALL).counts()
+    return {
+        "lines": [
+            {"key": key, "label": label, "count": counts[key]} for key, label in inventory.items()
+        ]
     }
 
 

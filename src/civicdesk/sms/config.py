@@ -13,6 +13,15 @@ from urllib.parse import urlsplit
 from civicdesk import env
 
 HTTP_FIELD_KEYS = ("to", "text", "key", "sender", "id")
+# The HTTP provider's field names unless CIVICDESK_SMS_HTTP_FIELDS says otherwise. Request
+# fields: to, text, key, sender; answer field: id (dotted for nesting: "result.id").
+DEFAULT_FIELDS = {
+    "to": "to",
+    "text": "text",
+    "key": "idempotency_key",
+    "sender": "from",
+    "id": "id",
+}
 # An HTTP header name (RFC 9110 token): anything else fails on every send, not at start-up.
 HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
@@ -37,8 +46,6 @@ def _required(name: str) -> str:
 
 
 def _http(sender: str) -> dict:
-    from civicdesk.sms.providers.http import DEFAULT_FIELDS
-
     url = _required("CIVICDESK_SMS_HTTP_URL")
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("https", "http") or not parts.hostname or not _port_ok(parts):
@@ -80,7 +87,7 @@ def _twilio(sender: str) -> dict:
             "CIVICDESK_SMS_SENDER", "Twilio の送信元番号（+81…）か Messaging Service SID（MG…）"
         )
     try:
-        import twilio  # noqa: F401
+        import twilio  # noqa: F401, PLC0415  (optional dependency: is it installed?)
     except ImportError:
         raise env.ConfigError(
             "CIVICDESK_SMS_PROVIDER",

@@ -1,7 +1,8 @@
 """SMS providers: one interface (base.Provider), one small class each, chosen in settings.
 
 ``get_provider()`` builds the configured one (CIVICDESK_SMS_PROVIDER); adding a provider is a
-class with ``name``, ``deduplicates`` and ``send`` plus one line in PROVIDERS.
+class with ``name``, ``deduplicates`` and ``send`` plus one line in PROVIDERS. Twilio's module
+needs the optional twilio package, so it is imported only when Twilio is the provider.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from civicdesk.sms.providers.base import (
     TemporaryError,
     UncertainError,
 )
+from civicdesk.sms.providers.console import ConsoleProvider
+from civicdesk.sms.providers.file import FileProvider
+from civicdesk.sms.providers.http import HttpProvider
 
 __all__ = [
     "Accepted",
@@ -33,16 +37,18 @@ __all__ = [
 ]
 
 
-def provider_class(name: str) -> type[Provider]:
-    from civicdesk.sms.providers.console import ConsoleProvider
-    from civicdesk.sms.providers.file import FileProvider
-    from civicdesk.sms.providers.http import HttpProvider
-    from civicdesk.sms.providers.twilio import TwilioProvider
+PROVIDERS: dict[str, type[Provider]] = {
+    cls.name: cls for cls in (ConsoleProvider, FileProvider, HttpProvider)
+}
 
-    classes = {
-        cls.name: cls for cls in (ConsoleProvider, FileProvider, HttpProvider, TwilioProvider)
-    }
-    return classes[name]
+
+def provider_class(name: str) -> type[Provider]:
+    if name == "twilio":
+        # Needs the optional twilio package (pip install civicdesk[twilio]): imported on demand.
+        from civicdesk.sms.providers.twilio import TwilioProvider  # noqa: PLC0415  (optional)
+
+        return TwilioProvider
+    return PROVIDERS[name]
 
 
 @cache

@@ -14,6 +14,7 @@ import json
 import urllib.error
 import urllib.request
 
+from civicdesk.sms.config import DEFAULT_FIELDS
 from civicdesk.sms.providers.base import (
     Accepted,
     OutgoingMessage,
@@ -22,14 +23,6 @@ from civicdesk.sms.providers.base import (
     TemporaryError,
 )
 
-# Request fields: to, text, key, sender; answer field: id (dotted for nesting: "result.id").
-DEFAULT_FIELDS = {
-    "to": "to",
-    "text": "text",
-    "key": "idempotency_key",
-    "sender": "from",
-    "id": "id",
-}
 # Answers worth another try: the service was busy or failed before deciding.
 TEMPORARY_STATUSES = frozenset({408, 425, 429})
 

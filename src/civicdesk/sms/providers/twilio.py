@@ -1,5 +1,8 @@
 """Twilio, through its official client (``pip install civicdesk[twilio]``).
 
+This module needs the twilio package (and the requests and urllib3 it brings): providers imports
+it only when CIVICDESK_SMS_PROVIDER is twilio, and the settings refuse that without the package.
+
 Twilio keeps no idempotency keys for outgoing messages, so ``deduplicates`` is False: an answer
 that never came (a read timeout, a 5xx, a connection cut after the request) may mean the text
 went out, and the message is marked 不明 instead of being sent again. A refused connection or
@@ -7,6 +10,13 @@ went out, and the message is marked 不明 instead of being sent again. A refuse
 """
 
 from __future__ import annotations
+
+import requests
+from twilio.base import exceptions as twilio_exceptions
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+from urllib3.exceptions import ProtocolError
 
 from civicdesk.sms.providers.base import (
     Accepted,
@@ -29,16 +39,10 @@ class TwilioProvider(Provider):
     ):
         self.sender = sender
         if client is None:
-            from twilio.http.http_client import TwilioHttpClient
-            from twilio.rest import Client
-
             client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout))
         self.client = client
 
     def send(self, message: OutgoingMessage) -> Accepted:
-        import requests
-        from twilio.base.exceptions import TwilioRestException
-
         sender = (
             {"messaging_service_sid": self.sender}
             if self.sender.startswith("MG")
@@ -71,9 +75,7 @@ class TwilioProvider(Provider):
 def _service_exception() -> tuple[type[Exception], ...]:
     """Newer twilio 9.x raise RFC 9457 errors as TwilioServiceException, not a subclass of
     TwilioRestException; older ones lack the class."""
-    from twilio.base import exceptions
-
-    found = getattr(exceptions, "TwilioServiceException", None)
+    found = getattr(twilio_exceptions, "TwilioServiceException", None)
     return (found,) if found else ()
 
 
@@ -96,6 +98,4 @@ def _refusal(error) -> Exception:
 def _aborted_after_sending(error) -> bool:
     """requests wraps a connection that closed after the request as a urllib3 ProtocolError
     ("Connection aborted."); a refused or unresolvable connection comes as MaxRetryError."""
-    from urllib3.exceptions import ProtocolError
-
     return any(isinstance(arg, ProtocolError) for arg in error.args)

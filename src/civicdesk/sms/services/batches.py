@@ -31,7 +31,7 @@ from civicdesk.dunning.conditions import ConditionError, Conditions
 from civicdesk.dunning.services.letter_documents import hours_summary
 from civicdesk.privacy.field_policy import allowed_fields
 from civicdesk.registry.selectors import scope_for
-from civicdesk.sms import rendering
+from civicdesk.sms import rendering, tasks
 from civicdesk.sms.choices import (
     ENDED_BATCH_STATUSES,
     PENDING_MESSAGE_STATUSES,
@@ -176,8 +176,6 @@ def skipped_text(skipped: dict) -> str:
 
 
 def _enqueue(batch_id: int) -> None:
-    from civicdesk.sms import tasks
-
     tasks.send_sms_batch.enqueue(batch_id)
 
 

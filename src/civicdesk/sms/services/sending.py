@@ -257,7 +257,8 @@ def _stop(batch: SmsBatch, status: str, error: str) -> None:
 
 
 def _wait_until(batch: SmsBatch, at: dt.datetime) -> None:
-    from civicdesk.sms import tasks
+    # sms.tasks runs this module's run_sms_batch, so it is imported here, not above.
+    from civicdesk.sms import tasks  # noqa: PLC0415  (cycle: tasks imports this module)
 
     waiting = SmsBatch.objects.filter(pk=batch.pk, status=SmsBatchStatus.SENDING).update(
         status=SmsBatchStatus.WAITING, next_run_at=at

@@ -6,11 +6,14 @@ reports.selectors (the same dicts the pages and ``civicdesk report --format json
 The report kind comes from data["period"]["kind"]. The municipality's name heads the Excel
 and PDF pages: data["municipality"]["name"] when the selectors give it, else the
 ``municipality_name`` argument, else the default municipality's (what the command reports on).
+WeasyPrint (Pango) loads only when a PDF is made (core.pdf); openpyxl is loaded by core.tabular.
 """
 
 from __future__ import annotations
 
+from civicdesk.core.models import Municipality
 from civicdesk.reports.choices import ReportKind
+from civicdesk.reports.renderers import csv, pdf, xlsx
 
 FORMATS = ("xlsx", "pdf", "csv")
 CONTENT_TYPES = {
@@ -25,17 +28,10 @@ def render(data: dict, fmt: str, *, municipality_name: str | None = None) -> byt
     if kind not in ReportKind.values:
         raise ValueError(f"unknown report kind {kind!r}: use one of {ReportKind.values}")
     if fmt == "csv":
-        from civicdesk.reports.renderers import csv
-
         return csv.render(data)
-    # xlsx and PDF load late: openpyxl and WeasyPrint (Pango) are heavy for a CSV.
     if fmt == "xlsx":
-        from civicdesk.reports.renderers import xlsx
-
         return xlsx.render(data, municipality_name=_municipality_name(data, municipality_name))
     if fmt == "pdf":
-        from civicdesk.reports.renderers import pdf
-
         return pdf.render(data, municipality_name=_municipality_name(data, municipality_name))
     raise ValueError(f"unknown format {fmt!r}: use one of {FORMATS}")
 
@@ -46,7 +42,5 @@ def _municipality_name(data: dict, given: str | None) -> str:
         return named["name"]
     if given:
         return given
-    from civicdesk.core.models import Municipality
-
     default = Municipality.objects.default()
     return default.name if default is not None else ""

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 
 from civicdesk.audit.models import AccessAction
 from civicdesk.audit.services import record_access
+from civicdesk.reports import renderers
 from civicdesk.reports.choices import ReportKind
 from civicdesk.reports.views.data import load, municipality_for, version_number
 from civicdesk.reports.views.pages import view_required
@@ -55,9 +56,6 @@ def download(request, kind: str, period: str, fmt: str):
 def _render(data: dict, fmt: str, municipality_name: str) -> bytes:
     if fmt == "json":
         return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
-    # Imported here: the renderers load openpyxl and WeasyPrint, which a page does not need.
-    from civicdesk.reports import renderers
-
     return renderers.render(data, fmt, municipality_name=municipality_name)
 
 

@@ -20,6 +20,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from civicdesk.core.models import Municipality
+from civicdesk.reports import renderers
 from civicdesk.reports.choices import ReportKind
 from civicdesk.reports.selectors import reports as selectors
 
@@ -49,8 +50,6 @@ class Command(BaseCommand):
         if format == "json":
             content = (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
         else:
-            from civicdesk.reports import renderers
-
             content = renderers.render(data, format)
         write(content, format, out, self.stdout)
 

@@ -421,6 +421,6 @@ def queue_validated_import(*, acting_user, run: ImportRun) -> ImportRun | None:
 
 def _tasks():
     # tasks.py calls this module; importing it lazily avoids the cycle.
-    from civicdesk.receivables import tasks
+    from civicdesk.receivables import tasks  # noqa: PLC0415  (cycle: tasks imports this module)
 
     return tasks

@@ -21,6 +21,7 @@ from civicdesk.dunning.forms.contacts import PARTY_KEYS, ContactResultForm
 from civicdesk.dunning.models import InboundCall
 from civicdesk.dunning.selectors.cases import case_view
 from civicdesk.dunning.services.contacts import record_contact
+from civicdesk.dunning.services.queue import claim_next_item
 from civicdesk.privacy.field_policy import purpose_for
 from civicdesk.receivables.selectors.obligors import obligors_for
 from civicdesk.registry.selectors import may_view_obligors
@@ -125,6 +126,4 @@ def _after_save(request, view, contact):
 
 
 def _claim_next(user):
-    from civicdesk.dunning.services.queue import claim_next_item
-
     return claim_next_item(acting_user=user)

@@ -7,7 +7,7 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from civicdesk.accounts.services import PENDING_KEY
+from civicdesk.accounts.services.sign_in import PENDING_KEY
 from civicdesk.audit.models import AccessLogEntry
 from tests.conftest import PASSWORD, current_token, sign_in
 

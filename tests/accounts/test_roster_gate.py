@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from civicdesk.accounts.models import Roster, RosterChangeKind, RosterEntry
-from civicdesk.accounts.services import ROSTER_SESSION_KEY
+from civicdesk.accounts.services.sign_in import ROSTER_SESSION_KEY
 from civicdesk.audit.models import AccessLogEntry
 from tests.accounts.roster_helpers import change, tokyo
 from tests.conftest import PASSWORD, current_token, sign_in

@@ -1,13 +1,41 @@
-"""Fixtures shared by every test: named users per role, signed-in clients, TOTP codes."""
+"""Fixtures shared by every test: a pinned clock, named users per role, signed-in clients,
+TOTP codes, and the contacts' coverage guard after every database test.
+
+The clock: every test runs with the clock pinned (time-machine, process-wide, ticking from
+the pinned moment so timeouts and leases still move) to ``TEST_NOW``: Wednesday 10 June 2026,
+10:00 in Tokyo, an ordinary open weekday in mid-month, mid-fiscal-year. A test whose outcome
+depends on the date or the hour therefore behaves the same whatever day the machine thinks it
+is. A test that needs another moment travels itself (``time_machine.travel`` nests inside
+this one); a test marked ``real_clock`` runs on the machine's clock, as do the browser tests
+(marker ``browser``: Chromium keeps its own clock, and those tests open their calendar around
+the clock instead).
+
+To prove the suite does not depend on the pinned day, run it pinned elsewhere:
+``CIVICDESK_TEST_NOW=2027-04-01T09:00+09:00 .venv/bin/pytest tests/dunning`` (any ISO date
+and time with its offset: a month end, the year-end closure, a Sunday, 15:30 UTC).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import sys
+from collections.abc import Callable, Iterator
+from types import SimpleNamespace
+from typing import TypeVar
 
 import pytest
+import time_machine
+from django.db import transaction
+from django.test import override_settings
+from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from civicdesk.accounts.models import ROSTER_ROLES, Roster, RosterEntry, RosterStatus
+from civicdesk.accounts.services.sign_in import MODEL_BACKEND, remember_roster_month
+from tests.dunning.coverage_guard import mismatched_contacts
 from tests.factories import MunicipalityFactory, TeamFactory, UserFactory
 
 PASSWORD = "correct-horse-battery-42"
@@ -19,10 +47,37 @@ REQUIRED_MESSAGE = "この項目は必須です。"
 REQUIRE_ALL = os.environ.get("CIVICDESK_REQUIRE_ALL") == "1"
 
 
+def _test_now() -> dt.datetime:
+    text = os.environ.get("CIVICDESK_TEST_NOW", "2026-06-10T10:00:00+09:00")
+    moment = dt.datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise pytest.UsageError(f"CIVICDESK_TEST_NOW needs an offset (e.g. +09:00): {text}")
+    return moment
+
+
+TEST_NOW = _test_now()
+
+
 def skip_or_fail(reason: str) -> None:
     if REQUIRE_ALL:
         pytest.fail(f"{reason} (CIVICDESK_REQUIRE_ALL=1: not skipped in CI)")
     pytest.skip(reason)
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "real_clock: runs on the machine's clock instead of the pinned TEST_NOW"
+    )
+
+
+@pytest.fixture(autouse=True)
+def _pinned_clock(request):
+    """Every test starts at TEST_NOW (see the top of this file); the clock ticks from there."""
+    if request.node.get_closest_marker("real_clock") or request.node.get_closest_marker("browser"):
+        yield
+        return
+    with time_machine.travel(TEST_NOW, tick=True):
+        yield
 
 
 DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences"}
@@ -36,18 +91,51 @@ def pytest_runtest_call(item):
     if DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())) or item.get_closest_marker(
         "django_db"
     ):
-        from civicdesk.dunning.coverage import mismatched_contacts
-
         wrong = mismatched_contacts()
         assert not wrong, f"contacts whose coverage / promised / reached_on are stale: {wrong}"
     return result
+
+
+T = TypeVar("T")
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(request, settings):
     """Argon2 is deliberately slow; tests that are about hashing ask for it with a marker."""
     if "real_hasher" not in request.keywords:
-        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+        settings.PASSWORD_HASHERS = FAST_HASHERS
+
+
+def built_once(
+    django_db_blocker, build: Callable[[], T], **settings
+) -> Iterator[tuple[T, dt.datetime]]:
+    """For a module-scoped fixture whose large set-up every test of the module only reads
+    (``yield from built_once(django_db_blocker, lambda: ...)``): ``build`` runs once, at
+    TEST_NOW with the fast hasher and ``settings``, inside one outer transaction rolled back
+    when the fixture ends; each test's own transaction is a savepoint inside it, so what a
+    test changes is undone before the next, as with Django's TestCase.setUpTestData. Yields
+    what ``build`` returned and the moment it was done (a test travels there to run just after
+    the set-up, as it would have with a per-test fixture). Not for transaction=True tests."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            with (
+                time_machine.travel(TEST_NOW, tick=True),
+                override_settings(PASSWORD_HASHERS=FAST_HASHERS, **settings),
+            ):
+                made = build()
+                done = timezone.now()
+        except BaseException:
+            outer.__exit__(*sys.exc_info())
+            raise
+    try:
+        yield made, done
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 def current_token(device: TOTPDevice) -> str:
@@ -92,10 +180,6 @@ def put_on_roster(user, day=None) -> None:
 
     Written directly (no access-log entry): set-up, not the thing a test looks at.
     """
-    from django.utils import timezone
-
-    from civicdesk.accounts.models import ROSTER_ROLES, Roster, RosterEntry, RosterStatus
-
     if user.role not in ROSTER_ROLES or not user.municipality_id:
         return
     month = (day or timezone.localdate()).replace(day=1)
@@ -155,11 +239,32 @@ def users_by_role(operator, visitor, supervisor, staff, inspector, admin_user):
     }
 
 
-def sign_in(client, user) -> TOTPDevice:
-    """Sign in through the real two-step flow (password, then TOTP) and return the device."""
+def confirmed_device(user) -> TOTPDevice:
+    """The user's confirmed TOTP device (made on first use)."""
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="テスト", confirmed=True)
+    return device
+
+
+def sign_in(client, user) -> TOTPDevice:
+    """Sign a page test's client in as ``user`` without the two sign-in requests: the session
+    the real sign-in leaves (Django's login, the OTP device django-otp keeps, the roster month
+    the roster re-check reads), written directly. tests/accounts/test_sign_in_helper.py holds
+    it equal to the real flow's session. Tests about signing in use sign_in_through_forms."""
+    device = confirmed_device(user)
+    put_on_roster(user)  # the month of the sign-in (tests travel in time)
+    client.force_login(user, backend=MODEL_BACKEND)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    remember_roster_month(SimpleNamespace(session=session), user)
+    session.save()
+    return device
+
+
+def sign_in_through_forms(client, user) -> TOTPDevice:
+    """Sign in through the real two-step flow (password, then TOTP) and return the device."""
+    device = confirmed_device(user)
     put_on_roster(user)  # the month of the sign-in (tests travel in time)
     response = client.post("/accounts/login/", {"username": user.username, "password": PASSWORD})
     assert response.status_code == 302, response.content.decode()

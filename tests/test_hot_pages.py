@@ -29,7 +29,8 @@ def test_home_page_query_count_is_flat(client, operator, municipality):
 
 def test_access_log_page_does_not_query_per_entry(client, inspector, operator):
     sign_in(client, inspector)
-    few = queries_for(client, "/privacy/access-log/")
+    record_access(acting_user=operator, action=AccessAction.VIEW, obj=operator)
+    few = queries_for(client, "/privacy/access-log/")  # one entry (and its actor) to show
     for _ in range(40):
         record_access(acting_user=operator, action=AccessAction.VIEW, obj=operator)
     assert queries_for(client, "/privacy/access-log/") == few

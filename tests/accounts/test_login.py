@@ -9,7 +9,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from civicdesk.accounts.services.sign_in import PENDING_KEY
 from civicdesk.audit.models import AccessLogEntry
-from tests.conftest import PASSWORD, current_token, sign_in
+from tests.conftest import PASSWORD, current_token, sign_in_through_forms
 
 pytestmark = pytest.mark.django_db
 
@@ -105,7 +105,7 @@ def test_wrong_totp_codes_count_towards_the_lock_out(client, operator):
 def test_success_resets_the_failure_count(client, operator):
     for _ in range(4):
         password_step(client, operator, password="wrong-password-123")
-    sign_in(client, operator)
+    sign_in_through_forms(client, operator)
     client.post("/accounts/logout/")
     for _ in range(4):
         password_step(client, operator, password="wrong-password-123")
@@ -113,7 +113,7 @@ def test_success_resets_the_failure_count(client, operator):
 
 
 def test_sign_out_needs_post_and_is_logged(client, operator):
-    sign_in(client, operator)
+    sign_in_through_forms(client, operator)
     assert client.get("/accounts/logout/").status_code == 405
     response = client.post("/accounts/logout/")
     assert response.status_code == 302
@@ -142,14 +142,14 @@ def test_the_password_step_expires_after_five_minutes(client, operator):
 def test_sessions_end_after_thirty_idle_minutes(client, operator, settings):
     assert settings.SESSION_COOKIE_AGE == 30 * 60
     assert settings.SESSION_SAVE_EVERY_REQUEST is True
-    sign_in(client, operator)
+    sign_in_through_forms(client, operator)
     Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
     response = client.get("/")
     assert response.status_code == 302 and "/accounts/login/" in response.url
 
 
 def test_each_request_pushes_the_idle_expiry_forward(client, operator):
-    sign_in(client, operator)
+    sign_in_through_forms(client, operator)
     Session.objects.update(expire_date=timezone.now() + timedelta(minutes=1))
     client.get("/")
     expiry = Session.objects.get().expire_date

@@ -15,7 +15,7 @@ from civicdesk.accounts.models import Roster, RosterChangeKind, RosterEntry
 from civicdesk.accounts.services.sign_in import ROSTER_SESSION_KEY
 from civicdesk.audit.models import AccessLogEntry
 from tests.accounts.roster_helpers import change, tokyo
-from tests.conftest import PASSWORD, current_token, sign_in
+from tests.conftest import PASSWORD, current_token, sign_in_through_forms
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -132,7 +132,7 @@ def test_with_roster_required_off_the_center_signs_in_without_a_roster(
 
 def test_a_removal_ends_the_session_within_the_recheck_interval(client, operator, supervisor):
     with time_machine.travel(MID_JUNE, tick=False):
-        sign_in(client, operator)
+        sign_in_through_forms(client, operator)
         roster = Roster.objects.get(month=dt.date(2030, 6, 1))
         change(roster, operator, RosterChangeKind.REMOVED, dt.date(2030, 6, 10), supervisor)
         # Checked at most every few minutes: the session lasts until the next check.
@@ -152,7 +152,7 @@ def test_a_removal_effective_later_ends_the_session_only_from_that_day(
 ):
     # Requests minutes apart (sessions also end after 30 idle minutes).
     with time_machine.travel(tokyo(2030, 6, 10, 23, 40), tick=False):
-        sign_in(client, operator)
+        sign_in_through_forms(client, operator)
         roster = Roster.objects.get(month=dt.date(2030, 6, 1))
         change(roster, operator, RosterChangeKind.REMOVED, dt.date(2030, 6, 11), supervisor)
     with time_machine.travel(tokyo(2030, 6, 10, 23, 50), tick=False):
@@ -164,7 +164,7 @@ def test_a_removal_effective_later_ends_the_session_only_from_that_day(
 
 def test_a_session_ends_with_the_month_when_the_next_roster_lacks_the_user(client, operator):
     with time_machine.travel(tokyo(2030, 6, 30, 23, 58), tick=False):
-        sign_in(client, operator)
+        sign_in_through_forms(client, operator)
         assert client.get("/").status_code == 200
     # July has a roster, without this operator; a minute after midnight is a new month.
     Roster.objects.create(
@@ -177,7 +177,7 @@ def test_a_session_ends_with_the_month_when_the_next_roster_lacks_the_user(clien
 
 def test_a_session_continues_into_a_month_whose_roster_holds_the_user(client, operator):
     with time_machine.travel(tokyo(2030, 6, 30, 23, 58), tick=False):
-        sign_in(client, operator)
+        sign_in_through_forms(client, operator)
     july = Roster.objects.create(
         municipality=operator.municipality, month=dt.date(2030, 7, 1), status="submitted"
     )
@@ -191,7 +191,7 @@ def test_a_session_made_without_the_sign_in_form_is_not_checked(client, operator
     # A session without the roster marker (force_login in tests, sessions from before the
     # gate) is left alone; the marker is set only by the sign-in form.
     with time_machine.travel(MID_JUNE, tick=False):
-        sign_in(client, operator)
+        sign_in_through_forms(client, operator)
         session = client.session
         del session[ROSTER_SESSION_KEY]
         session.save()

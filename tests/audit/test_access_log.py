@@ -10,6 +10,7 @@ from django.db import connection
 from civicdesk.audit.chain import GENESIS_HASH, verify_chain
 from civicdesk.audit.models import AccessAction, AccessLogEntry
 from civicdesk.audit.services import record_access
+from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -130,8 +131,6 @@ def test_an_unknown_action_is_refused(operator):
 
 
 def test_inspectors_can_run_the_check_from_the_access_log_page(entries, client, inspector):
-    from tests.conftest import sign_in
-
     sign_in(client, inspector)
     page = client.get("/privacy/access-log/?verify=1").content.decode()
     assert "検証結果: 正常" in page

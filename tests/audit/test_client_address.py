@@ -14,7 +14,7 @@ from civicdesk.audit.context import current_client_address, serving_client
 from civicdesk.audit.models import AccessAction, AccessLogEntry
 from civicdesk.audit.services import record_access
 from civicdesk.core.middleware import ClientAddressMiddleware
-from tests.conftest import sign_in
+from tests.conftest import sign_in, sign_in_through_forms
 from tests.receivables.fixtures.files import receivables_row, write_csv
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +50,7 @@ def test_a_client_cannot_claim_an_address_without_the_proxy(client, supervisor):
 
 def test_the_sign_in_itself_is_logged_with_the_address(client, supervisor):
     client.defaults["REMOTE_ADDR"] = "192.0.2.20"
-    sign_in(client, supervisor)
+    sign_in_through_forms(client, supervisor)
     login = AccessLogEntry.objects.filter(action=AccessAction.LOGIN).latest("seq")
     assert login.ip_address == "192.0.2.20"
 

@@ -1,8 +1,9 @@
 """The report columns kept on contacts (ADR 0011): day, coverage, promised, reached_on.
 
 Every writer of contacts is also checked after each test by tests/conftest.py
-(``mismatched_contacts``); these tests pin the layout, the Tokyo day, the check itself and the
-migration that back-filled contacts recorded before the columns existed.
+(``mismatched_contacts``, tests/dunning/coverage_guard.py); these tests pin the layout, the
+Tokyo day, the check itself and the migration that back-filled contacts recorded before the
+columns existed.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.utils import timezone
 from civicdesk.dunning import coverage
 from civicdesk.dunning.models import Contact, ContactAccount
 from civicdesk.dunning.services.contacts import record_contact
+from tests.dunning.coverage_guard import mismatched_contacts
 from tests.dunning.factories import ContactFactory, cover, make_promise
 from tests.registry.factories import AccountFactory, ObligorFactory
 
@@ -97,16 +99,16 @@ def test_the_after_test_check_finds_a_contact_whose_columns_went_stale(municipal
     account = AccountFactory(obligor=ObligorFactory(municipality=municipality))
     contact = cover(ContactFactory(obligor=account.obligor), account)
     make_promise(contact, account, promised_on=dt.date(2025, 6, 1))
-    assert coverage.mismatched_contacts() == []
+    assert mismatched_contacts() == []
 
     for stale in ({"coverage": 0}, {"promised": False}):
         Contact.objects.filter(pk=contact.pk).update(**stale)
-        assert coverage.mismatched_contacts() == [contact.pk]
+        assert mismatched_contacts() == [contact.pk]
         Contact.objects.filter(pk=contact.pk).update(coverage=contact.coverage, promised=True)
     ContactAccount.objects.filter(contact=contact).update(reached_on=None)
-    assert coverage.mismatched_contacts() == [contact.pk]
+    assert mismatched_contacts() == [contact.pk]
     ContactAccount.objects.filter(contact=contact).update(reached_on=timezone.localdate(contact.at))
-    assert coverage.mismatched_contacts() == []
+    assert mismatched_contacts() == []
 
 
 @pytest.mark.django_db(transaction=True)
@@ -164,4 +166,4 @@ def test_the_migration_back_fills_contacts_recorded_before_the_columns():
     assert Contact.objects.get(pk=reached.pk).day == dt.date(2025, 5, 12)
     reached_days = dict(ContactAccount.objects.values_list("contact_id", "reached_on").distinct())
     assert reached_days == {reached.pk: dt.date(2025, 5, 12), unanswered.pk: None}
-    assert coverage.mismatched_contacts() == []
+    assert mismatched_contacts() == []

@@ -18,6 +18,7 @@ account (a person's own fields: any of the person's revenue types), is a leak.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
 import io
@@ -28,13 +29,15 @@ from typing import NamedTuple
 
 import openpyxl
 import pytest
+import time_machine
 from django import forms
 from django.db import models
 from django.test.signals import template_rendered
 from django.urls import reverse
 
 from civicdesk.privacy.field_policy import purpose_for, revenue_types_for, visible_fields
-from tests.conftest import sign_in
+from tests.conftest import built_once, sign_in
+from tests.factories import MunicipalityFactory
 from tests.pdf import pdftotext
 from tests.test_access_matrix import (
     API,
@@ -270,13 +273,32 @@ def walk_everything(walker: Walker, world: World) -> None:
 # --- The tests ---------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def world(municipality, settings):
-    settings.ROSTER_REQUIRED = False  # the roster rule has its own tests
+WORLD_SETTINGS = {
+    "ROSTER_REQUIRED": False,  # the roster rule has its own tests
     # The machine API's credentials set, so that it answers as in production (401), not 503.
-    settings.PBX_API_TOKEN = "p" * 40
-    settings.SMS_WEBHOOK_SECRET = "s" * 40
-    return build_world(municipality)
+    "PBX_API_TOKEN": "p" * 40,
+    "SMS_WEBHOOK_SECRET": "s" * 40,
+}
+
+
+@pytest.fixture(scope="module")
+def built_world(django_db_setup, django_db_blocker):
+    """The seeded world, built once for the module: the walks only read it, and what a test
+    changes (access-log entries, sessions) is rolled back after it."""
+    yield from built_once(
+        django_db_blocker,
+        lambda: build_world(MunicipalityFactory(is_default=True)),
+        **WORLD_SETTINGS,
+    )
+
+
+@pytest.fixture
+def world(built_world, db, settings):
+    world, done = built_world
+    for name, value in WORLD_SETTINGS.items():
+        setattr(settings, name, value)
+    with time_machine.travel(done, tick=True):
+        yield copy.deepcopy(world)  # a test may change its objects in memory
 
 
 @pytest.mark.parametrize("who", USERS)

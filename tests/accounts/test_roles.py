@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 
 from civicdesk.accounts import roles
 from civicdesk.accounts.models import Role
@@ -45,7 +46,6 @@ def test_team_scope_gives_the_revenue_types(operator, outsider, supervisor):
 
 
 def test_a_team_with_an_unknown_revenue_type_is_refused(nhi_team):
-    from django.core.exceptions import ValidationError
 
     nhi_team.revenue_types = ["nhi", "dog_tax"]
     with pytest.raises(ValidationError, match="dog_tax"):

@@ -24,6 +24,7 @@ from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
+from werkzeug.test import Client
 
 from civicdesk.sms.api import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature_for
 from tests.conftest import sign_in
@@ -133,7 +134,6 @@ def test_the_machines_credentials_are_accepted_so_the_generated_requests_reach_t
 ):
     """Not vacuous: through the same middleware, a valid call of each operation is accepted
     (201 / 200); the same call without the credentials is refused (401)."""
-    from werkzeug.test import Client
 
     client = Client(schema.app)
     inbound = {"caller": "0312345678"}

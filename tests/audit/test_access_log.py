@@ -5,7 +5,7 @@ import itertools
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 
 from civicdesk.audit.chain import GENESIS_HASH, verify_chain
 from civicdesk.audit.models import AccessAction, AccessLogEntry
@@ -79,7 +79,6 @@ def test_the_orm_refuses_to_change_or_delete_entries(entries):
 
 
 def test_the_database_refuses_to_change_entries(entries):
-    from django.db import DatabaseError, transaction
 
     table = AccessLogEntry._meta.db_table
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
@@ -115,7 +114,6 @@ def test_a_rewritten_chain_link_is_noticed(entries):
 
 
 def test_an_entry_rolled_back_with_its_change_leaves_the_chain_intact(entries, operator):
-    from django.db import transaction
 
     with pytest.raises(RuntimeError), transaction.atomic():
         record_access(acting_user=operator, action=AccessAction.CHANGE, obj=operator)

@@ -15,7 +15,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
-from civicdesk.core.api_tokens import create_api_token, revoke_api_token
+from civicdesk.core.api_tokens import TokenError, create_api_token, revoke_api_token
 from civicdesk.core.models import ApiToken, Integration
 from civicdesk.dunning.models import InboundCall
 
@@ -80,7 +80,6 @@ def test_two_tokens_are_never_the_same():
 
 
 def test_an_unknown_integration_or_an_empty_name_is_refused():
-    from civicdesk.core.api_tokens import TokenError
 
     with pytest.raises(TokenError):
         make("ldap")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import unicodedata
 
 import pytest
 from django.core.management import call_command
@@ -58,7 +59,6 @@ def test_table(demo):
 
 
 def _display_width(text: str) -> int:
-    import unicodedata
 
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 

@@ -10,6 +10,7 @@ import pytest
 
 from civicdesk.core import calendar
 from civicdesk.core.models.calendar import BusinessCalendar, HolidayYear, NationalHoliday
+from civicdesk.core.services import setup_demo_calendars
 
 FIXTURE = Path(__file__).parent / "fixtures" / "national_holidays_2024_2026.json"
 # The Cabinet Office writes "休日" for both; the calendar names the kind.
@@ -57,7 +58,6 @@ def test_named_holidays(holidays_only):
 
 
 def test_holidays_closed_on_the_demo_calendar(municipality, admin_user):
-    from civicdesk.core.services import setup_demo_calendars
 
     setup_demo_calendars(acting_user=admin_user, municipality=municipality)
     infos = calendar.days("visits", dt.date(2024, 1, 1), dt.date(2026, 12, 31))

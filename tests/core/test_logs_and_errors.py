@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import io
 import logging
+import sys
+from decimal import Decimal
 
 import pytest
+from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
 
@@ -82,8 +85,6 @@ def test_an_exception_keeps_its_traceback_but_not_its_message():
         except LookupError as error:
             raise ValueError(f"duplicate key (name)=({NAME})") from error
     except ValueError:
-        import sys
-
         text = filtered(
             "django.request", "Internal Server Error: %s", ("/obligors/",), sys.exc_info()
         )
@@ -160,7 +161,6 @@ def test_the_forbidden_page_shows_nothing_from_the_request(client, operator):
 
 @pytest.mark.django_db
 def test_the_server_error_page_is_static_japanese():
-    from django.template.loader import render_to_string
 
     html = render_to_string("500.html")
     assert "エラーが発生しました" in html
@@ -169,7 +169,6 @@ def test_the_server_error_page_is_static_japanese():
 
 
 def test_numbers_and_objects_keep_their_formatting():
-    from decimal import Decimal
 
     class Link:
         def __str__(self):

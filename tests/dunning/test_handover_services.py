@@ -16,6 +16,7 @@ from civicdesk.dunning.services.handovers import (
 )
 from civicdesk.registry.models import Obligor
 from tests.dunning.factories import ContactFactory
+from tests.factories import MunicipalityFactory, UserFactory
 from tests.registry.factories import AccountFactory, ObligorFactory
 
 pytestmark = pytest.mark.django_db
@@ -168,7 +169,6 @@ def test_only_valid_transitions_are_allowed(operator, staff, obligor, before, ac
 
 
 def test_staff_of_another_municipality_cannot_decide(operator, obligor):
-    from tests.factories import MunicipalityFactory, UserFactory
 
     elsewhere = MunicipalityFactory(code="131016", name="千代田区（デモ）")
     other_staff = UserFactory(role="staff", municipality=elsewhere)

@@ -10,6 +10,7 @@ from drf_spectacular.generators import SchemaGenerator
 from civicdesk.audit.models import AccessLogEntry
 from civicdesk.dunning.models import InboundCall
 from civicdesk.registry.models import PhoneStatus
+from tests.conftest import sign_in
 from tests.registry.factories import AccountFactory, ObligorFactory, PhoneFactory
 
 pytestmark = pytest.mark.django_db
@@ -162,7 +163,6 @@ def test_the_schema_documents_the_endpoint_and_its_bearer_token():
 
 
 def test_the_schema_page_lists_it(client, staff):
-    from tests.conftest import sign_in
 
     sign_in(client, staff)
     response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -73,7 +74,6 @@ def test_old_and_taken_calls_no_longer_pop(operator, colleague, callers):
 
 
 def test_a_call_taken_by_someone_else_cannot_be_taken_again(operator, colleague, callers):
-    from django.core.exceptions import ValidationError
 
     call = announce_inbound_call(caller=NUMBER)
     take_inbound_call(acting_user=colleague, call=call)

@@ -13,10 +13,13 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from civicdesk.audit.models import AccessAction, AccessLogEntry
 from civicdesk.core.models import Municipality
+from civicdesk.core.models.calendar import BusinessCalendar, EveningExtension, Weekday
 from civicdesk.dunning.choices import (
     CampaignChannel,
     ContactChannel,
@@ -27,6 +30,7 @@ from civicdesk.dunning.choices import (
 from civicdesk.dunning.models import Contact, LetterBatch, ReminderLetter, WorkItem
 from civicdesk.dunning.selectors.cases import case_view
 from civicdesk.dunning.services import letter_prints, letters
+from civicdesk.dunning.services.letter_documents import hours_summary
 from civicdesk.privacy import field_policy
 from civicdesk.privacy.models import ExportRecord
 from civicdesk.receivables.models import Account, Installment
@@ -341,7 +345,6 @@ def test_unknown_numbers_and_people_with_nothing_unpaid_are_all_named_and_nothin
 
 
 def F_assessed():
-    from django.db.models import F
 
     return F("assessed")
 
@@ -485,7 +488,6 @@ def test_files_are_registered_with_their_hashes_and_the_print_is_logged_once(
 def test_the_excel_list_has_one_row_per_letter_with_header_widths_and_filter(
     supervisor, letter_campaign, media
 ):
-    from openpyxl import load_workbook
 
     people = make_people(letter_campaign.municipality, 2, campaign=letter_campaign)
     batch = letters.create_letter_batch(acting_user=supervisor, campaign=letter_campaign, now=NOW)
@@ -541,8 +543,6 @@ def test_more_than_fifteen_installments_end_in_one_other_periods_row_on_one_page
 
 
 def test_hours_are_summarised_from_the_calls_calendar_and_follow_its_changes(center):
-    from civicdesk.core.models.calendar import BusinessCalendar, EveningExtension, Weekday
-    from civicdesk.dunning.services.letter_documents import hours_summary
 
     start = NOW.date()
     assert hours_summary(center, start) == (

@@ -15,7 +15,9 @@ from django.core.management.base import CommandError
 from civicdesk.audit.models import AccessAction, AccessLogEntry
 from civicdesk.dunning.models import LetterBatch
 from civicdesk.privacy.models import ExportRecord
+from tests.dunning.factories import WorkItemFactory
 from tests.dunning.test_letters_batch import (
+    NOW,
     assert_nothing_written,
     center,
     letter_campaign,
@@ -82,8 +84,6 @@ def test_one_off_letters_by_resident_number_and_revenue_type(center, supervisor,
 
 
 def test_skipped_people_are_reported_on_stderr_in_japanese(letter_campaign, operator, tmp_path):
-    from tests.dunning.factories import WorkItemFactory
-    from tests.dunning.test_letters_batch import NOW
 
     held, _free = make_people(letter_campaign.municipality, 2, campaign=letter_campaign)
     WorkItemFactory(

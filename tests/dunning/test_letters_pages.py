@@ -4,14 +4,17 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
 
 from civicdesk.audit.models import AccessAction, AccessLogEntry
+from civicdesk.core.models import Municipality
 from civicdesk.dunning.models import LetterBatch
 from civicdesk.dunning.services import letters
 from civicdesk.privacy.models import ExportRecord
+from civicdesk.privacy.models.registers import ExportRequest
 from tests.conftest import sign_in
 from tests.dunning.test_letters_batch import (
     NOW,
@@ -73,7 +76,6 @@ def test_staff_see_counts_but_no_names_and_no_download_links(client, staff, batc
 
 
 def test_a_batch_of_another_municipality_is_not_found(client, supervisor, batch):
-    from civicdesk.core.models import Municipality
 
     other = Municipality.objects.create(code="999999", name="別の市")
     LetterBatch.objects.filter(pk=batch.pk).update(municipality=other)
@@ -130,7 +132,6 @@ def test_a_failed_batch_shows_the_reason_and_writes_nothing(
     client, supervisor, center, media, immediate_tasks
 ):
     (person,) = make_people(center, 1)
-    from civicdesk.core.models import Municipality
 
     Municipality.objects.filter(pk=center.pk).update(contact_center_phone="")
     sign_in(client, supervisor)
@@ -166,9 +167,6 @@ def test_the_status_panel_polls_only_while_the_batch_is_being_made(client, super
 
 
 def test_a_changed_letter_file_is_not_handed_out(client, supervisor, batch, settings, tmp_path):
-    from pathlib import Path
-
-    from civicdesk.privacy.models.registers import ExportRequest
 
     settings.VAR_DIR = tmp_path / "var"
     Path(batch.pdf_file).write_bytes(b"%PDF-1.7 changed")

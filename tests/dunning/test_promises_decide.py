@@ -26,6 +26,7 @@ from civicdesk.dunning.choices import (
 from civicdesk.dunning.models import Campaign, Promise, WorkItem
 from civicdesk.dunning.services.contacts import record_contact
 from civicdesk.dunning.services.promises import decide_promises
+from civicdesk.dunning.tasks import check_promises
 from civicdesk.receivables.models import Account, Installment, Payment
 from civicdesk.registry.models import Obligor
 from tests.dunning.factories import CampaignFactory, WorkItemFactory
@@ -327,7 +328,6 @@ def test_a_payments_import_decides_the_promise_through_the_hook(
 
 
 def test_the_daily_task_decides_promises_past_their_deadline(person, promise):
-    from civicdesk.dunning.tasks import check_promises
 
     (p,) = promise((10_000, day(10)))
     with time_machine.travel(dt.datetime(2025, 6, 16, 6, tzinfo=TOKYO), tick=False):

@@ -25,6 +25,7 @@ from civicdesk.dunning.services.handovers import (
 )
 from civicdesk.privacy import field_policy
 from civicdesk.privacy.models import ExportRecord
+from civicdesk.privacy.models.registers import ExportRequest
 from civicdesk.privacy.services.export_register import ExportError
 from tests.conftest import sign_in
 from tests.registry.factories import AccountFactory, InstallmentFactory, ObligorFactory
@@ -265,7 +266,6 @@ def test_the_export_page_is_refused_to_operators(client, operator):
 def test_with_approval_required_a_supervisor_waits_for_staff_then_gets_the_file(
     client, settings, tmp_path, supervisor, staff, request_for_both
 ):
-    from civicdesk.privacy.models.registers import ExportRequest
 
     settings.VAR_DIR = tmp_path
     settings.EXPORT_APPROVAL_REQUIRED = True

@@ -10,10 +10,12 @@ from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from civicdesk.audit.models import AccessLogEntry
 from civicdesk.dunning.choices import ContactOutcome, VisitResult
 from civicdesk.dunning.models import Contact, LeftNoticeTemplate, VisitRecord
+from civicdesk.dunning.services.visit_results import record_visit
 from tests.conftest import sign_in
 from tests.dunning.factories import CampaignFactory, VisitListFactory, VisitStopFactory
 from tests.factories import TeamFactory, UserFactory
@@ -242,7 +244,6 @@ def test_the_same_form_posted_twice_saves_once(visitor_client, visit, notice):
 
 
 def test_the_tablets_time_is_used(visitor_client, visit, notice):
-    from django.utils import timezone
 
     saved_at = timezone.now().replace(microsecond=0) - dt.timedelta(minutes=3)
     visitor_client.post(visit.url, absent_form(notice, visited_at=saved_at.isoformat()))
@@ -285,7 +286,6 @@ def test_a_visited_stop_shows_its_result_read_only(visitor_client, visit, notice
 
 
 def test_the_case_history_shows_what_a_visit_left_and_found(client, visit, visitor, supervisor):
-    from civicdesk.dunning.services.visit_results import record_visit
 
     notice = LeftNoticeTemplate.objects.get(municipality=visit.obligor.municipality, name="不在票")
     record_visit(

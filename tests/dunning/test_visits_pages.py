@@ -5,11 +5,13 @@ notice only), the access log, and a query count that does not grow with the list
 
 import datetime as dt
 import re
+from io import BytesIO
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.urls import reverse
+from pypdf import PdfReader
 
 from civicdesk.audit.models import AccessLogEntry
 from civicdesk.dunning.choices import CampaignChannel, ContactOutcome, ContactParty
@@ -18,7 +20,7 @@ from civicdesk.dunning.services.visits import build_visit_list
 from civicdesk.registry.addresses import parse_address
 from tests.conftest import sign_in
 from tests.dunning.factories import CampaignFactory, ContactFactory, WorkItemFactory
-from tests.factories import TeamFactory, UserFactory
+from tests.factories import MunicipalityFactory, TeamFactory, UserFactory
 from tests.pdf import pdftotext
 from tests.registry.factories import AccountFactory, InstallmentFactory, ObligorFactory
 
@@ -180,7 +182,6 @@ def test_release_answers_each_role(client, people, field_visitor, own_list, role
 
 
 def test_a_supervisor_of_another_municipality_gets_404(client, own_list):
-    from tests.factories import MunicipalityFactory
 
     elsewhere = MunicipalityFactory(code="999999", name="他市")
     stranger = UserFactory(
@@ -345,9 +346,6 @@ def test_the_sheet_is_an_a4_pdf_without_late_elderly_amounts(client, mixed_list,
 
 
 def test_the_sheet_page_is_a4(client, mixed_list, field_visitor):
-    from io import BytesIO
-
-    from pypdf import PdfReader
 
     sign_in(client, field_visitor)
     page = PdfReader(

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 from pathlib import Path
 
 import pytest
 from django.db import connections
+from playwright.sync_api import sync_playwright
 
+from civicdesk.core.models.calendar import BusinessCalendar, WeeklyHours
+from civicdesk.core.services import setup_demo_calendars
 from tests.conftest import skip_or_fail
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -39,7 +43,6 @@ def browser():
     path = chromium_path()
     if path is None:
         skip_or_fail("Chromium not found (apt-get install chromium); browser tests not run")
-    from playwright.sync_api import sync_playwright
 
     args = [*CHROMIUM_ARGS, *(["--no-sandbox"] if os.geteuid() == 0 else [])]
     with sync_playwright() as playwright:
@@ -72,10 +75,6 @@ def artifacts() -> Path:
 def open_around_the_clock(municipality, service: str) -> None:
     """The live server runs on the real clock: open the service's demo calendar all day, every
     day (holidays and year end included), so a test does not depend on when it runs."""
-    import datetime as dt
-
-    from civicdesk.core.models.calendar import BusinessCalendar, WeeklyHours
-    from civicdesk.core.services import setup_demo_calendars
 
     setup_demo_calendars(acting_user=None, municipality=municipality)
     calendar = BusinessCalendar.objects.get(municipality=municipality, service=service)

@@ -15,6 +15,8 @@ import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from civicdesk.audit.models import AccessAction, AccessLogEntry
 from civicdesk.audit.services import record_access
@@ -22,7 +24,8 @@ from civicdesk.core.calendar import TOKYO
 from civicdesk.core.services import setup_demo_calendars
 from civicdesk.dunning.models import InboundCall
 from civicdesk.oversight.models import AccessAlert, AlertKind, AlertStatus
-from civicdesk.oversight.services.analysis import analyse_access, review_alert
+from civicdesk.oversight.services.analysis import RULES, analyse_access, review_alert
+from civicdesk.oversight.tasks import analyse_access_log
 from civicdesk.sms.models import SmsReply
 from tests.conftest import sign_in
 from tests.dunning.factories import CampaignFactory, ContactFactory, WorkItemFactory
@@ -310,10 +313,6 @@ def test_only_operators_and_visitors_are_held_to_their_campaigns(
 def test_each_rule_costs_the_same_queries_for_a_quiet_and_a_busy_day(
     campaigns, calendars, operator, visitor, obligor
 ):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from civicdesk.oversight.services.analysis import RULES
 
     def queries(day):
         used = {}
@@ -435,7 +434,6 @@ def test_a_review_needs_a_note_and_a_reviewer(noisy_day, inspector, admin_user, 
 
 
 def test_the_daily_task_analyses_yesterday(noisy_day):
-    from civicdesk.oversight.tasks import analyse_access_log
 
     with time_machine.travel(at(TUESDAY + dt.timedelta(days=1), 6), tick=False):
         result = analyse_access_log.call()

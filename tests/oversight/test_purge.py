@@ -10,6 +10,7 @@ of the first may touch.
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import hashlib
 import io
 import json
@@ -18,10 +19,13 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from pypdf import PdfReader
 
 from civicdesk.audit.models import AccessAction, AccessLogEntry
+from civicdesk.core.pdf import html_to_pdf
 from civicdesk.dunning.coverage import bit
 from civicdesk.dunning.models import (
     Contact,
@@ -624,7 +628,6 @@ def test_verification_finds_a_name_left_in_a_note_and_a_number_left_in_a_file(
 
 
 def test_verification_reads_the_text_of_a_left_pdf(world, supervisor, other_staff, settings):
-    from civicdesk.core.pdf import html_to_pdf
 
     plan = _approved(supervisor, other_staff)
     purge.execute_purge(acting_user=supervisor, plan=plan)
@@ -635,7 +638,6 @@ def test_verification_reads_the_text_of_a_left_pdf(world, supervisor, other_staf
 
 
 def test_verification_looks_inside_a_gzipped_backup(world, supervisor, other_staff, settings):
-    import gzip
 
     plan = _approved(supervisor, other_staff)
     purge.execute_purge(acting_user=supervisor, plan=plan)
@@ -874,8 +876,6 @@ def test_plans_of_another_municipality_are_not_shown(world, supervisor, signed_i
 
 @pytest.mark.django_db(transaction=True)
 def test_a_committed_purge_rewrites_the_database_files_afterwards(world, supervisor, other_staff):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     plan = _approved(supervisor, other_staff)
     with CaptureQueriesContext(connection) as queries:

@@ -15,6 +15,7 @@ import re
 
 import pytest
 import pyzipper
+from django.apps import apps
 from django.core import serializers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
@@ -32,7 +33,8 @@ from civicdesk.privacy.models.registers import (
 from civicdesk.privacy.selectors import exports as export_selectors
 from civicdesk.privacy.services import export_requests as flow
 from civicdesk.privacy.services.export_register import ExportError
-from tests.conftest import sign_in
+from tests.conftest import _user, sign_in
+from tests.factories import MunicipalityFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -159,7 +161,6 @@ def test_with_the_approval_setting_staff_own_exports_need_none(settings, staff):
 
 
 def test_the_requester_never_approves_their_own_request(settings, staff, municipality):
-    from tests.conftest import _user
 
     settings.EXPORT_APPROVAL_REQUIRED = True
     # A staff request left pending (e.g. made while staff still needed approval) stays for
@@ -275,7 +276,6 @@ def test_the_password_and_the_link_are_stored_nowhere(client, staff):
     password, link = password_in(page), link_in(page)
     token = link.rstrip("/").rsplit("/", 1)[-1]
     client.get(link)
-    from django.apps import apps
 
     stored = serializers.serialize("json", [o for m in apps.get_models() for o in m.objects.all()])
     assert password not in stored and token not in stored
@@ -492,7 +492,6 @@ def test_an_exported_file_handed_to_staff_is_confirmed_by_staff_not_the_handler(
 
 
 def test_imports_are_in_the_register_and_another_staff_member_confirms(client, staff, municipality):
-    from tests.conftest import _user
 
     # What an import writes (receivables.services._record): received, handled by staff.
     received = HandOverRecord.objects.create(
@@ -641,8 +640,6 @@ def test_actions_per_role(
 
 
 def test_staff_of_another_municipality_neither_see_nor_decide(settings, supervisor):
-    from tests.conftest import _user
-    from tests.factories import MunicipalityFactory
 
     made = flow.make_export(acting_user=supervisor, export_request=ask(supervisor))
     settings.EXPORT_APPROVAL_REQUIRED = True

@@ -32,9 +32,13 @@ import pytest
 import time_machine
 from django import forms
 from django.db import models
+from django.http import HttpResponse
+from django.template import Context
 from django.test.signals import template_rendered
 from django.urls import reverse
 
+from civicdesk.accounts.models import Role
+from civicdesk.privacy import field_policy
 from civicdesk.privacy.field_policy import purpose_for, revenue_types_for, visible_fields
 from tests.conftest import built_once, sign_in
 from tests.factories import MunicipalityFactory
@@ -337,8 +341,6 @@ def test_the_walker_catches_a_planted_leak_in_a_context_and_in_an_answer(world):
     """Self-check: a late charge (in no policy) in a context, nested in a dataclass inside a
     list, and a late-elderly insured number in a body, are both reported for an operator of
     the NHI team."""
-    from django.http import HttpResponse
-    from django.template import Context
 
     operator = world.users["operator"]
     late_charge = next(s for s in world.sentinels if s.field == "late_charge")
@@ -368,7 +370,6 @@ def test_an_amount_inside_a_csrf_token_or_a_hash_is_not_a_leak(client, world):
     sentinel amount now and then: one token did in CI. The walker does not report an amount
     inside such a run, and still reports it printed in the real page, in a cell, a CSV field,
     after ¥ or before 円."""
-    from django.http import HttpResponse
 
     operator = world.users["operator"]
     sign_in(client, operator)
@@ -408,8 +409,6 @@ def test_the_walker_reports_a_real_page_that_shows_more_than_the_policy(client, 
 
 
 def test_the_policy_names_real_roles():
-    from civicdesk.accounts.models import Role
-    from civicdesk.privacy import field_policy
 
     named = field_policy.TEAM_SCOPED_ROLES | field_policy.ALL_TYPES_ROLES | field_policy.VISIT_ROLES
     assert named <= set(Role.values)

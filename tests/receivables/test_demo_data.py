@@ -11,12 +11,17 @@ from datetime import date, timedelta
 import jpholiday
 import phonenumbers
 import pytest
+from django.db import connection
 from phonenumbers import carrier
 
 from civicdesk.core.japanese import format_phone, normalize_phone, phone_kind
 from civicdesk.receivables.demo_data import generate
 from civicdesk.receivables.demo_data.reference import load_areas, load_names, venue_names
+from civicdesk.receivables.models import Account, Installment
+from civicdesk.receivables.services import import_file
 from civicdesk.registry.addresses import parse_address
+from civicdesk.registry.models import Obligor
+from tests.bench import run
 
 AS_OF = date(2025, 11, 1)  # fiscal year 2025, seven months in
 OBLIGORS = 200
@@ -331,12 +336,6 @@ def test_name_lists_are_large_and_cp932_safe():
 
 @pytest.mark.django_db
 def test_bench_floor_writes_the_same_installments_as_the_importer(tmp_path, staff, municipality):
-    from django.db import connection
-
-    from civicdesk.receivables.models import Account, Installment
-    from civicdesk.receivables.services import import_file
-    from civicdesk.registry.models import Obligor
-    from tests.bench import run
 
     path = generate(tmp_path, 60, 11, as_of=AS_OF)["receivables"]
     result = import_file(

@@ -20,6 +20,7 @@ from django.db import DatabaseError
 from openpyxl import load_workbook
 
 from civicdesk.audit.models import AccessLogEntry
+from civicdesk.core.tabular import CellError
 from civicdesk.privacy.models import ExportRecord
 from civicdesk.privacy.services import export_register as exports
 from civicdesk.privacy.services.export_register import ExportError
@@ -30,7 +31,6 @@ from civicdesk.receivables.exporters.contacts import (
     register_contact_source,
     unregister_contact_source,
 )
-from civicdesk.core.tabular import CellError
 
 pytestmark = pytest.mark.django_db
 

@@ -8,6 +8,7 @@ import pytest
 
 from civicdesk.audit.models import AccessLogEntry
 from civicdesk.receivables.models import Account, ImportRun, ImportStatus, Installment, Payment
+from civicdesk.receivables.services import import_file
 from civicdesk.registry.models import Household, Obligor, Phone, PhoneSource
 from tests.receivables.fixtures.files import (
     RECEIVABLES_HEADERS,
@@ -289,7 +290,6 @@ def test_english_headers_in_any_order_are_read(tmp_path, staff, municipality):
 def test_cp932_and_utf8_with_or_without_bom_read_the_same(
     tmp_path, staff, municipality, encoding, bom
 ):
-    from civicdesk.receivables.services import import_file
 
     path = write_csv(tmp_path / "f.csv", [receivables_row()], encoding=encoding, bom=bom)
     result = import_file(

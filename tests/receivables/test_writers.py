@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.worksheet._writer import ALL_TEMP_FILES
 
 from civicdesk.core.tabular import CellError, neutralise, write_csv, write_xlsx
 
@@ -202,7 +203,6 @@ def test_datetime_in_tokyo_is_written_as_it_is():
 
 
 def test_xlsx_failure_leaves_no_spooled_rows_in_the_temp_folder():
-    from openpyxl.worksheet._writer import ALL_TEMP_FILES
 
     before = set(ALL_TEMP_FILES)
     with pytest.raises(CellError):

@@ -20,8 +20,9 @@ from civicdesk.dunning.models import HandOver
 from civicdesk.receivables.models import Payment
 from civicdesk.reports import kpis
 from civicdesk.reports.selectors import reports as selectors
+from civicdesk.reports.services.reports import create_demo_targets
 from tests.dunning.factories import ContactFactory, cover, make_promise
-from tests.factories import MunicipalityFactory
+from tests.factories import MunicipalityFactory, UserFactory
 from tests.registry.factories import AccountFactory, InstallmentFactory, ObligorFactory
 
 pytestmark = pytest.mark.django_db
@@ -562,7 +563,6 @@ def test_contacts_of_another_municipality_never_count(municipality, people):
 
 
 def _user_of(municipality):
-    from tests.factories import UserFactory
 
     return UserFactory(role="staff", municipality=municipality)
 
@@ -681,7 +681,6 @@ def test_target_lines_count_year_to_date_calls_and_visits_by_revenue_type_and_co
     """Each demo target line recounted from plain records: a contact counts once in every line
     whose revenue types (and, for resident tax, collection kind) it covered; only calls or
     visits, only from 1 April to the report's day."""
-    from civicdesk.reports.services.reports import create_demo_targets
 
     create_demo_targets(municipality=municipality, fiscal_year=2025)
     person = ObligorFactory(municipality=municipality)

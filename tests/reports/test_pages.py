@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -22,6 +23,7 @@ from civicdesk.dunning.models import Contact
 from civicdesk.reports.choices import ReportStatus
 from civicdesk.reports.models import Report, Target
 from civicdesk.reports.services import reports as services
+from civicdesk.reports.services.targets import save_targets
 from tests.conftest import sign_in
 from tests.dunning.factories import ContactFactory, cover
 from tests.registry.factories import AccountFactory, ObligorFactory
@@ -390,9 +392,6 @@ def test_staff_set_the_targets_whole_and_each_change_is_logged(client, staff, mu
 
 
 def test_targets_of_another_year_or_municipality_are_refused_as_a_whole(staff, municipality):
-    from django.core.exceptions import ValidationError
-
-    from civicdesk.reports.services.targets import save_targets
 
     services.create_demo_targets(municipality=municipality, fiscal_year=2024)
     services.create_demo_targets(municipality=municipality, fiscal_year=2025)

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django_tasks_db.models import DBTaskResult
 
 from civicdesk.audit.models import AccessAction, AccessLogEntry
@@ -66,7 +67,6 @@ def test_the_idempotency_key_names_batch_and_obligor_but_not_the_number(
 def test_the_database_refuses_a_second_message_for_the_same_batch_obligor_and_phone(
     supervisor, sms_campaign, template
 ):
-    from django.db import IntegrityError, transaction
 
     sms_people(sms_campaign.municipality, sms_campaign, 1)
     batch = create(supervisor, sms_campaign, template)

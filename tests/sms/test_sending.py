@@ -14,6 +14,7 @@ import itertools
 
 import pytest
 import time_machine
+from django.urls import reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -22,11 +23,12 @@ from civicdesk.dunning.choices import ContactChannel, ContactOutcome, ContactPar
 from civicdesk.dunning.models import Contact, WorkItem
 from civicdesk.sms.choices import SmsBatchStatus, SmsMessageStatus
 from civicdesk.sms.models import SmsBatch, SmsMessage
-from civicdesk.sms.providers import PermanentError, TemporaryError, UncertainError
+from civicdesk.sms.providers import Accepted, PermanentError, TemporaryError, UncertainError
 from civicdesk.sms.providers.console import ConsoleProvider
 from civicdesk.sms.providers.file import FileProvider, read_outbox
 from civicdesk.sms.providers.http import HttpProvider
 from civicdesk.sms.services import batches, sending
+from tests.conftest import sign_in
 from tests.sms.fake_provider import TOKEN, FakeSmsService
 from tests.sms.people import NOW, sms_people
 
@@ -206,7 +208,6 @@ class Scripted:
         if answer is not None:
             raise answer
         self.sent.append(message)
-        from civicdesk.sms.providers import Accepted
 
         return Accepted(f"id-{len(self.sent)}")
 
@@ -377,9 +378,6 @@ def test_record_accepted_is_idempotent(supervisor, sms_campaign, template, clock
 def test_a_sent_message_shows_in_the_persons_history_for_the_team_of_its_revenue_type(
     client, supervisor, operator, outsider, sms_campaign, template, clock
 ):
-    from django.urls import reverse
-
-    from tests.conftest import sign_in
 
     batch, _ = make_batch(supervisor, sms_campaign, template, 1)
     run(batch, Scripted(), clock)

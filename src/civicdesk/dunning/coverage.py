@@ -17,6 +17,8 @@ from collections.abc import Iterable
 
 from civicdesk.core.calendar import TOKYO
 from civicdesk.core.choices import REACHED_PARTIES, RevenueType
+from civicdesk.dunning.models import ContactAccount
+from civicdesk.receivables.models import Account
 
 # Frozen order (stored data): append new revenue types at the end.
 TYPES = (
@@ -65,8 +67,6 @@ def coverage_of(accounts: Iterable) -> int:
 
 def lines_of(account_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
     """account id → (revenue type, collection kind), in one query (batches carry ids)."""
-    from civicdesk.receivables.models import Account
-
     ids = set(account_ids)
     if not ids:
         return {}
@@ -89,8 +89,6 @@ def reached_on(contact) -> dt.date | None:
 
 def recount(contact_id: int) -> int:
     """The mask from the contact's ContactAccount rows (what ``coverage`` must equal)."""
-    from civicdesk.dunning.models import ContactAccount
-
     return coverage_of(
         ContactAccount.objects.filter(contact_id=contact_id).values_list(
             "account__revenue_type", "account__collection_kind"

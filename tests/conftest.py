@@ -1,5 +1,6 @@
 """Fixtures shared by every test: a pinned clock, named users per role, signed-in clients,
-TOTP codes, and the contacts' coverage guard after every database test.
+TOTP codes, the contacts' coverage guard after every database test, set-up shared by a
+module (built_once) and each distinct PDF laid out once per run.
 
 The clock: every test runs with the clock pinned (time-machine, process-wide, ticking from
 the pinned moment so timeouts and leases still move) to ``TEST_NOW``: Wednesday 10 June 2026,
@@ -18,6 +19,7 @@ and time with its offset: a month end, the year-end closure, a Sunday, 15:30 UTC
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -35,6 +37,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from civicdesk.accounts.models import ROSTER_ROLES, Roster, RosterEntry, RosterStatus
 from civicdesk.accounts.services.sign_in import MODEL_BACKEND, remember_roster_month
+from civicdesk.core import pdf
 from tests.dunning.coverage_guard import mismatched_contacts
 from tests.factories import MunicipalityFactory, TeamFactory, UserFactory
 
@@ -78,6 +81,30 @@ def _pinned_clock(request):
         return
     with time_machine.travel(TEST_NOW, tick=True):
         yield
+
+
+_LAID_OUT: dict[bytes, bytes] = {}
+_LAY_OUT = pdf.html_to_pdf
+
+
+def html_to_pdf_once(html: str) -> bytes:
+    """core.pdf.html_to_pdf, remembering each document's PDF for the rest of the run. At module
+    level: render_pdf_parallel hands it to its worker processes by name."""
+    key = hashlib.sha256(html.encode()).digest()
+    if key not in _LAID_OUT:
+        _LAID_OUT[key] = _LAY_OUT(html)
+    return _LAID_OUT[key]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _each_document_laid_out_once():
+    """WeasyPrint lays the same HTML out into the same PDF, byte for byte, and the suite prints
+    the same documents again and again (a seeded world's certificate, incident report and
+    status report, per test): a document whose HTML was laid out before in this run is not
+    laid out again (about 30 s of a pass). Every template is still rendered to HTML."""
+    pdf.html_to_pdf = html_to_pdf_once
+    yield
+    pdf.html_to_pdf = _LAY_OUT
 
 
 DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences"}

@@ -75,6 +75,9 @@ def test_a_command_records_no_address(client, supervisor, staff, tmp_path):
     assert entry.ip_address is None
 
 
+# The worker closes its database connection between tasks, as a real worker process does: on
+# PostgreSQL that needs a test with real transactions, not one inside the test's transaction.
+@pytest.mark.django_db(transaction=True)
 def test_a_task_run_by_the_worker_records_no_address(client, staff, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     sign_in(client, staff)

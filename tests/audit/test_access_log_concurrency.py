@@ -3,17 +3,16 @@
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from civicdesk.audit.chain import verify_chain
 from civicdesk.audit.models import AccessAction, AccessLogEntry
 from civicdesk.audit.services import record_access
 
 
+@pytest.mark.postgres_only(reason="SQLite has one writer")
 @pytest.mark.django_db(transaction=True)
 def test_parallel_writers_keep_one_unbroken_chain(operator):
-    if connection.vendor != "postgresql":
-        pytest.skip("runs in the PostgreSQL pass (make test runs both); SQLite has one writer")
     errors = []
 
     def write(n):

@@ -10,7 +10,7 @@ from collections import Counter
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from django.db.models import Count
 
 from civicdesk.core.services import setup_demo_calendars
@@ -25,15 +25,10 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 NOW = dt.datetime(2025, 6, 10, 10, 0, tzinfo=TOKYO)  # Tuesday: calls calendar open
 WORKERS = 50
 ITEMS = 5000
-
-
-def require_postgres() -> None:
-    if connection.vendor != "postgresql":
-        # Not a missing tool: `make test` runs this file again on PostgreSQL.
-        pytest.skip(
-            "runs in the PostgreSQL pass (make test runs both): SELECT … FOR UPDATE SKIP LOCKED "
-            "between real concurrent transactions"
-        )
+# Not a missing tool: `make test` runs this file again on PostgreSQL.
+pytestmark = pytest.mark.postgres_only(
+    reason="SELECT … FOR UPDATE SKIP LOCKED between real concurrent transactions"
+)
 
 
 def make_items(campaign, count: int, *, start: int = 0, obligors=None) -> list[Obligor]:
@@ -86,7 +81,6 @@ def operators(municipality, team, count: int):
 
 @pytest.mark.django_db(transaction=True)
 def test_fifty_operators_empty_five_thousand_items_each_handed_out_once(municipality, nhi_team):
-    require_postgres()
     setup_demo_calendars(acting_user=None, municipality=municipality)
     campaign = CampaignFactory(municipality=municipality)
     make_items(campaign, ITEMS)
@@ -113,7 +107,6 @@ def test_fifty_operators_empty_five_thousand_items_each_handed_out_once(municipa
 
 @pytest.mark.django_db(transaction=True)
 def test_one_person_in_two_campaigns_is_never_held_by_two_operators(municipality, nhi_team):
-    require_postgres()
     setup_demo_calendars(acting_user=None, municipality=municipality)
     first = CampaignFactory(municipality=municipality, name="計画A")
     second = CampaignFactory(municipality=municipality, name="計画B")
@@ -133,7 +126,6 @@ def test_one_person_in_two_campaigns_is_never_held_by_two_operators(municipality
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_double_clicks_take_one_item(municipality, nhi_team):
-    require_postgres()
     setup_demo_calendars(acting_user=None, municipality=municipality)
     campaign = CampaignFactory(municipality=municipality)
     make_items(campaign, 30)

@@ -8,7 +8,7 @@ import threading
 import uuid
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from civicdesk.audit.models import AccessLogEntry
 from civicdesk.dunning.choices import VisitResult
@@ -18,20 +18,15 @@ from tests.dunning.factories import VisitListFactory, VisitStopFactory
 from tests.registry.factories import AccountFactory, InstallmentFactory, ObligorFactory
 
 SENDERS = 6
-
-
-def require_postgres() -> None:
-    if connection.vendor != "postgresql":
-        # Not a missing tool: `make test` runs this file again on PostgreSQL.
-        pytest.skip(
-            "runs in the PostgreSQL pass (make test runs both): the stop's row lock between "
-            "real concurrent transactions (SQLite runs one write transaction at a time)"
-        )
+# Not a missing tool: `make test` runs this file again on PostgreSQL.
+pytestmark = pytest.mark.postgres_only(
+    reason="the stop's row lock between real concurrent transactions (SQLite runs one write "
+    "transaction at a time)"
+)
 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_same_client_key_sent_concurrently_is_saved_once(municipality, visitor, calendars):
-    require_postgres()
     obligor = ObligorFactory(municipality=municipality)
     account = AccountFactory(obligor=obligor, revenue_type="nhi")
     InstallmentFactory(account=account)

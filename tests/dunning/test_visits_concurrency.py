@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from civicdesk.core.services import setup_demo_calendars
 from civicdesk.dunning.choices import CampaignChannel
@@ -23,17 +22,12 @@ from tests.factories import UserFactory
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 NOW = dt.datetime(2025, 6, 10, 10, 0, tzinfo=TOKYO)  # Tuesday: visits calendar open
+# Not a missing tool: `make test` runs this file again on PostgreSQL.
+pytestmark = pytest.mark.postgres_only(
+    reason="concurrent lease UPDATEs and FOR NO KEY UPDATE SKIP LOCKED between real transactions"
+)
 VISITORS = 8
 SIZE = 10
-
-
-def require_postgres() -> None:
-    if connection.vendor != "postgresql":
-        # Not a missing tool: `make test` runs this file again on PostgreSQL.
-        pytest.skip(
-            "runs in the PostgreSQL pass (make test runs both): concurrent lease UPDATEs and "
-            "FOR NO KEY UPDATE SKIP LOCKED between real transactions"
-        )
 
 
 def people(municipality, count: int, prefix: str = "V") -> list[Obligor]:
@@ -84,7 +78,6 @@ def build_all(users, campaigns) -> tuple[list, list]:
 
 @pytest.mark.django_db(transaction=True)
 def test_lists_built_at_the_same_moment_never_share_an_item(municipality, nhi_team):
-    require_postgres()
     setup_demo_calendars(acting_user=None, municipality=municipality)
     campaign = CampaignFactory(municipality=municipality, channel=CampaignChannel.VISIT)
     count = VISITORS * SIZE - 15  # fewer than asked for: some lists come out short or not at all
@@ -106,7 +99,6 @@ def test_lists_built_at_the_same_moment_never_share_an_item(municipality, nhi_te
 
 @pytest.mark.django_db(transaction=True)
 def test_one_person_in_two_visit_campaigns_is_on_one_list_only(municipality, nhi_team):
-    require_postgres()
     setup_demo_calendars(acting_user=None, municipality=municipality)
     first = CampaignFactory(municipality=municipality, channel=CampaignChannel.VISIT, name="A")
     second = CampaignFactory(municipality=municipality, channel=CampaignChannel.VISIT, name="B")

@@ -47,15 +47,14 @@ def database_url() -> str:
     return f"postgresql://{user}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
 
 
+@pytest.mark.postgres_only(
+    reason="the worker process needs the test database, which SQLite keeps in the test "
+    "process's memory"
+)
 @pytest.mark.django_db(transaction=True)
 def test_a_killed_worker_process_and_a_resume_give_everyone_exactly_one_message(
     supervisor, sms_campaign, template, tmp_path
 ):
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "runs in the PostgreSQL pass (make test runs both): the worker process needs the "
-            "test database, which SQLite keeps in the test process's memory"
-        )
     with time_machine.travel(NOW, tick=True):
         _, numbers = sms_people(sms_campaign.municipality, sms_campaign, 8)
         batch = batches.create_sms_batch(

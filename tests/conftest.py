@@ -1,6 +1,7 @@
-"""Fixtures shared by every test: a pinned clock, named users per role, signed-in clients,
-TOTP codes, the contacts' coverage guard after every database test, set-up shared by a
-module (built_once) and each distinct PDF laid out once per run.
+"""Fixtures shared by every test: a pinned clock, named users per role, signed-in clients
+(sign_in: fast; sign_in_through_forms: the real two steps), TOTP codes, the contacts' coverage
+guard after every database test, set-up shared by a module (built_once), each distinct PDF
+laid out once per run, and PostgreSQL-only tests skipped on SQLite before their set-up.
 
 The clock: every test runs with the clock pinned (time-machine, process-wide, ticking from
 the pinned moment so timeouts and leases still move) to ``TEST_NOW``: Wednesday 10 June 2026,
@@ -8,8 +9,8 @@ the pinned moment so timeouts and leases still move) to ``TEST_NOW``: Wednesday 
 depends on the date or the hour therefore behaves the same whatever day the machine thinks it
 is. A test that needs another moment travels itself (``time_machine.travel`` nests inside
 this one); a test marked ``real_clock`` runs on the machine's clock, as do the browser tests
-(marker ``browser``: Chromium keeps its own clock, and those tests open their calendar around
-the clock instead).
+(marker ``browser``: Chromium keeps the machine's clock and the tablet page sends it with a
+visit, so server and browser must agree; those tests open their calendar around the clock).
 
 To prove the suite does not depend on the pinned day, run it pinned elsewhere:
 ``CIVICDESK_TEST_NOW=2027-04-01T09:00+09:00 .venv/bin/pytest tests/dunning`` (any ISO date

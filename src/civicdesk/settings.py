@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "civicdesk.receivables",
     "civicdesk.dunning",
     "civicdesk.sms",
+    "civicdesk.counter",
     "civicdesk.reports",
     "civicdesk.oversight",
     "civicdesk.demo",

@@ -11,6 +11,9 @@ from civicdesk.core.choices import RevenueType
 class Role(models.TextChoices):
     OPERATOR = "operator", "オペレータ"
     VISITOR = "visitor", "訪問員"
+    RECEPTION = "reception", "窓口受付"
+    COUNTER_CLERK = "counter_clerk", "窓口担当"
+    CASHIER = "cashier", "会計担当"
     SUPERVISOR = "supervisor", "業務責任者"
     STAFF = "staff", "自治体職員"
     INSPECTOR = "inspector", "監督員"

@@ -23,8 +23,58 @@ _CONTACT_WORK = [
     "dunning.add_handover",
 ]
 
+# The service counters (seed 003): everyone there sees the catalogue and the queues.
+_COUNTER_FLOOR = [
+    "core.view_*",
+    "counter.view_queue",
+    "counter.view_counter",
+    "counter.view_procedure",
+    "counter.view_fee",
+]
+
 # Patterns are "app_label.codename" with shell wildcards.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
+    # Hands out tickets and books and checks in bereavement-desk visits.
+    Role.RECEPTION: [
+        *_COUNTER_FLOOR,
+        "counter.add_ticket",
+        "counter.view_ticket",
+        "counter.view_bereavementreservation",
+        "counter.add_bereavementreservation",
+        "counter.change_bereavementreservation",
+    ],
+    # Calls the next number, takes requests through intake and asks staff to review.
+    Role.COUNTER_CLERK: [
+        *_COUNTER_FLOOR,
+        "counter.view_ticket",
+        "counter.call_ticket",
+        "counter.view_request",
+        "counter.add_request",
+        "counter.change_request",
+        "counter.view_review",
+        "counter.*_plateloan",
+        "counter.view_temporaryplate",
+        "counter.view_bereavementreservation",
+        "counter.change_bereavementreservation",
+        "counter.view_bereavementtask",
+        "counter.change_bereavementtask",
+        "counter.view_papermovement",
+        "counter.add_papermovement",
+    ],
+    # Calls tickets to the cash desk, takes fees, prints receipts, counts the day's cash.
+    Role.CASHIER: [
+        *_COUNTER_FLOOR,
+        "counter.view_ticket",
+        "counter.call_ticket",
+        "counter.view_request",
+        "counter.change_request",
+        "counter.view_feeentry",
+        "counter.add_feeentry",
+        "counter.view_dayclose",
+        "counter.add_dayclose",
+        "counter.view_papermovement",
+        "counter.add_papermovement",
+    ],
     Role.OPERATOR: ["core.view_*", *_CONTACT_WORK, "dunning.view_inboundcall"],
     Role.VISITOR: [
         "core.view_*",
@@ -61,6 +111,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "reports.view_*",
         "reports.add_report",
         "reports.change_report",
+        # The counters: the contractor's lead watches the queues, the cash and the paper.
+        "counter.view_*",
+        "counter.add_dayclose",
+        "counter.add_papermovement",
+        "counter.add_displaydevice",
+        "counter.change_displaydevice",
         "accounts.view_user",
         "accounts.view_team",
         "privacy.add_exportrecord",
@@ -116,6 +172,22 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "sms.allow_personal_values",
         "sms.add_optout",
         "sms.delete_optout",
+        # The counters: staff decide (review), confirm the day's cash, keep the catalogue,
+        # the fee schedule and the bereavement desk's questionnaire as data (seed 003 §7(2)).
+        "counter.view_*",
+        "counter.review_request",
+        "counter.confirm_dayclose",
+        "counter.*_procedure",
+        "counter.*_fee",
+        "counter.*_queue",
+        "counter.*_counter",
+        "counter.*_counterqueue",
+        "counter.*_bereavementquestion",
+        "counter.*_bereavementprocedure",
+        "counter.*_bereavementdesk",
+        "counter.*_temporaryplate",
+        # Designated weekend mornings (seed 003 §5(3)) are the municipality's to set.
+        "core.add_designatedday",
         # Reports are for the municipality: staff read them and set the yearly targets.
         "reports.view_*",
         "reports.add_target",

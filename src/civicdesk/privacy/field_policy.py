@@ -158,3 +158,34 @@ def visible_fields(user, revenue_type: str) -> frozenset[str]:
     if revenue_type not in revenue_types_for(user):
         return frozenset()
     return allowed_fields(revenue_type, purpose_for(user))
+
+
+# --- The service counters ---------------------------------------------------------------------
+
+COUNTER_ITEMS = frozenset(
+    {"requester_name", "subject_name", "mailing_address", "vehicle_chassis_no"}
+)
+
+
+@cache
+def _load_counter(path: Path) -> tuple[dict[str, frozenset[str]], frozenset[str]]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    sets: dict[str, frozenset[str]] = {}
+    for category, items in (data.get("counter") or {}).items():
+        unknown = set(items or []) - COUNTER_ITEMS
+        if unknown:
+            raise FieldPolicyError(
+                f"{path}: counter.{category} に不明な項目があります: {', '.join(sorted(unknown))}"
+            )
+        sets[str(category)] = frozenset(items or [])
+    return sets, frozenset(data.get("counter_readers") or [])
+
+
+def counter_items(category: str) -> frozenset[str]:
+    """The personal items a counter request of this procedure category may record."""
+    return _load_counter(policy_path())[0].get(category, frozenset())
+
+
+def reads_counter_requests(user) -> bool:
+    """Whether the user's role may see what counter requests record."""
+    return getattr(user, "role", None) in _load_counter(policy_path())[1]

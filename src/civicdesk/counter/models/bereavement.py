@@ -37,6 +37,9 @@ class BereavementDesk(models.Model):
         verbose_name = "おくやみコーナーの設定"
         verbose_name_plural = "おくやみコーナーの設定"
 
+    def __str__(self) -> str:
+        return f"{self.municipality} おくやみコーナー"
+
     def clean(self) -> None:
         if self.first_slot and self.last_slot and self.last_slot < self.first_slot:
             raise ValidationError({"last_slot": "最後の枠は最初の枠より後にしてください。"})
@@ -177,3 +180,6 @@ class BereavementTask(models.Model):
                 fields=["reservation", "procedure"], name="counter_task_unique_procedure"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.reservation} {self.procedure}"

@@ -62,7 +62,9 @@ class Procedure(models.Model):
         "記録する個人情報",
         default=list,
         blank=True,
-        help_text="requester_name, subject_name, mailing_address, vehicle_chassis_no のうち必要なもの",
+        help_text=(
+            "requester_name, subject_name, mailing_address, vehicle_chassis_no のうち必要なもの"
+        ),
     )
     requires_review = models.BooleanField(
         "職員の審査が必要", default=True, help_text="一関市仕様書 7(2): 交付決定は委託者が行う"
@@ -247,3 +249,6 @@ class PlateLoan(models.Model):
                 name="counter_loan_valid_after_issue",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.permit_no} {self.plate}"

@@ -1,4 +1,4 @@
-"""Queues, counters, numbered tickets and their events (seed 003 §6(15)⑩, 別表 窓口案内表示システム).
+"""Queues, counters, numbered tickets and their events (seed 003 §6(15)⑩, 別表).
 
 A ticket holds no personal data: a queue letter, a number and the day. Every change is a
 ``TicketEvent``; waiting and service times are computed from the events, never from the
@@ -114,6 +114,9 @@ class CounterQueue(models.Model):
             models.UniqueConstraint(fields=["counter", "queue"], name="counter_counterqueue_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.counter} {self.position}. {self.queue}"
+
 
 class TicketSequence(models.Model):
     """The last number issued per queue and Tokyo day. Incremented with one
@@ -128,6 +131,9 @@ class TicketSequence(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["queue", "day"], name="counter_sequence_unique_day")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.queue} {self.day} {self.last_number}"
 
 
 class Ticket(models.Model):

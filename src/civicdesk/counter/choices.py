@@ -48,6 +48,7 @@ class TicketEventKind(models.TextChoices):
     REVIEW_REQUESTED = "review_requested", "審査依頼"
     APPROVED = "approved", "承認"
     RETURNED = "returned", "差戻し"
+    TO_PICKUP = "to_pickup", "交付・会計へ"
     PICKUP_CALLED = "pickup_called", "会計呼出"
     DONE = "done", "完了"
     NO_SHOW = "no_show", "不在"

@@ -260,6 +260,7 @@ class Migration(migrations.Migration):
                 ('counter', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='counter.counter', verbose_name='窓口')),
                 ('procedure', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='counter.procedure', verbose_name='手続')),
                 ('queue', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='counter.queue')),
+                ('waiting_in', models.ForeignKey(help_text='発券した行列、転送されたときは転送先', on_delete=django.db.models.deletion.PROTECT, related_name='waiting_tickets', to='counter.queue', verbose_name='待っている行列')),
             ],
             options={
                 'verbose_name': '番号札',
@@ -331,7 +332,7 @@ class Migration(migrations.Migration):
             name='TicketEvent',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('issued', '発券'), ('called', '呼出'), ('recalled', '再呼出'), ('started', '対応開始'), ('parked', '保留'), ('resumed', '保留解除'), ('transferred', '転送'), ('review_requested', '審査依頼'), ('approved', '承認'), ('returned', '差戻し'), ('pickup_called', '会計呼出'), ('done', '完了'), ('no_show', '不在')], max_length=20, verbose_name='種類')),
+                ('kind', models.CharField(choices=[('issued', '発券'), ('called', '呼出'), ('recalled', '再呼出'), ('started', '対応開始'), ('parked', '保留'), ('resumed', '保留解除'), ('transferred', '転送'), ('review_requested', '審査依頼'), ('approved', '承認'), ('returned', '差戻し'), ('to_pickup', '交付・会計へ'), ('pickup_called', '会計呼出'), ('done', '完了'), ('no_show', '不在')], max_length=20, verbose_name='種類')),
                 ('at', models.DateTimeField(verbose_name='日時')),
                 ('note', models.CharField(blank=True, max_length=200, verbose_name='理由')),
                 ('counter', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='counter.counter')),
@@ -468,7 +469,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='ticket',
-            index=models.Index(fields=['queue', 'status', 'day', 'number'], name='counter_ticket_next'),
+            index=models.Index(fields=['waiting_in', 'status', 'day', 'issued_at'], name='counter_ticket_next'),
         ),
         migrations.AddIndex(
             model_name='ticket',

@@ -152,6 +152,13 @@ class Ticket(models.Model):
         verbose_name="手続",
     )
     # Current state, kept for the next call and the displays; figures come from the events.
+    waiting_in = models.ForeignKey(
+        Queue,
+        on_delete=models.PROTECT,
+        related_name="waiting_tickets",
+        verbose_name="待っている行列",
+        help_text="発券した行列、転送されたときは転送先",
+    )
     status = models.CharField(
         "状態", max_length=10, choices=TicketStatus.choices, default=TicketStatus.WAITING
     )
@@ -176,7 +183,9 @@ class Ticket(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["queue", "status", "day", "number"], name="counter_ticket_next"),
+            models.Index(
+                fields=["waiting_in", "status", "day", "issued_at"], name="counter_ticket_next"
+            ),
             models.Index(fields=["day", "status"], name="counter_ticket_day"),
         ]
         permissions = [("call_ticket", "番号札を呼び出す")]

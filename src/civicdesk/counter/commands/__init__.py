@@ -1,0 +1,1 @@
+"""Subcommands of ``civicdesk counter``: each module registers its own (``SUBCOMMANDS``)."""

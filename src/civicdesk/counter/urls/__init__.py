@@ -1,0 +1,12 @@
+"""The counter's pages, namespace ``counter``: one module per subdomain."""
+
+from civicdesk.counter.urls import bereavement, hours, requests, tickets
+
+app_name = "counter"
+
+urlpatterns = [
+    *tickets.urlpatterns,
+    *requests.urlpatterns,
+    *bereavement.urlpatterns,
+    *hours.urlpatterns,
+]

@@ -172,6 +172,8 @@ class Ticket(models.Model):
     )
     calls = models.PositiveSmallIntegerField("呼出回数", default=0)
     changed_at = models.DateTimeField("最終変更")
+    # The reception form's key: a resent issue returns the ticket it made the first time.
+    client_key = models.UUIDField("送信キー", null=True, blank=True, unique=True)
 
     class Meta:
         verbose_name = "番号札"

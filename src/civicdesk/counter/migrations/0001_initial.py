@@ -149,6 +149,15 @@ class Migration(migrations.Migration):
             field=models.ManyToManyField(related_name='counters', through='counter.CounterQueue', to='counter.queue', verbose_name='担当する待ち行列'),
         ),
         migrations.CreateModel(
+            name='ReceiptSequence',
+            fields=[
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('day', models.DateField()),
+                ('last_number', models.PositiveIntegerField(default=0)),
+                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.municipality')),
+            ],
+        ),
+        migrations.CreateModel(
             name='Request',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
@@ -451,6 +460,10 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='counter',
             constraint=models.UniqueConstraint(fields=('municipality', 'code'), name='counter_counter_unique_code', violation_error_message='この番号の窓口は登録済みです。'),
+        ),
+        migrations.AddConstraint(
+            model_name='receiptsequence',
+            constraint=models.UniqueConstraint(fields=('municipality', 'day'), name='counter_receipt_sequence_unique_day'),
         ),
         migrations.AddIndex(
             model_name='papermovement',

@@ -12,6 +12,7 @@ from civicdesk.counter.models.fees import (
     Fee,
     FeeEntry,
     PaperMovement,
+    ReceiptSequence,
 )
 from civicdesk.counter.models.procedures import (
     PlateLoan,
@@ -46,6 +47,7 @@ __all__ = [
     "PlateLoan",
     "Procedure",
     "Queue",
+    "ReceiptSequence",
     "Request",
     "Review",
     "TemporaryPlate",

@@ -116,6 +116,27 @@ class FeeEntry(AppendOnly):
             raise ValidationError({"reason": "取消の理由を入力してください。"})
 
 
+class ReceiptSequence(models.Model):
+    """The last receipt number per municipality and day, incremented in one statement
+    (INSERT … ON CONFLICT DO UPDATE … RETURNING) as the ticket numbers are."""
+
+    municipality = models.ForeignKey(
+        "core.Municipality", on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "day"], name="counter_receipt_sequence_unique_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.last_number}"
+
+
 class DayClose(models.Model):
     """The day's cash-up (日計・精算): expected and counted cash, the difference and its reason,
     confirmed by a staff member. Once it exists, that day's fees cannot change."""

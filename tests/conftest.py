@@ -255,6 +255,24 @@ def supervisor(municipality):
 
 
 @pytest.fixture
+def reception(municipality):
+    """The counters' reception clerk (窓口受付): hands out tickets."""
+    return _user("reception", municipality)
+
+
+@pytest.fixture
+def clerk(municipality):
+    """A counter clerk (窓口担当)."""
+    return _user("counter_clerk", municipality)
+
+
+@pytest.fixture
+def cashier(municipality):
+    """The cashier (会計担当)."""
+    return _user("cashier", municipality)
+
+
+@pytest.fixture
 def staff(municipality):
     return _user("staff", municipality)
 
@@ -270,10 +288,15 @@ def admin_user(municipality):
 
 
 @pytest.fixture
-def users_by_role(operator, visitor, supervisor, staff, inspector, admin_user):
+def users_by_role(
+    operator, visitor, reception, clerk, cashier, supervisor, staff, inspector, admin_user
+):
     return {
         "operator": operator,
         "visitor": visitor,
+        "reception": reception,
+        "counter_clerk": clerk,
+        "cashier": cashier,
         "supervisor": supervisor,
         "staff": staff,
         "inspector": inspector,

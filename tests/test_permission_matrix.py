@@ -12,7 +12,17 @@ from tests.test_access_matrix import TABLE
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["operator", "visitor", "supervisor", "staff", "inspector", "admin"]
+ROLES = [
+    "operator",
+    "visitor",
+    "reception",
+    "counter_clerk",
+    "cashier",
+    "supervisor",
+    "staff",
+    "inspector",
+    "admin",
+]
 # Pages that are parts of others (htmx panels, the forms behind a button): not in the menu.
 NOT_IN_NAVIGATION = {
     "dunning:campaign_new",

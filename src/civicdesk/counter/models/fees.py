@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from civicdesk.counter.choices import FeeEntryKind, PaperMovementKind, PaymentKind
+from civicdesk.counter.choices import FeeEntryKind, PaperMovementKind, PaymentKind, RequesterKind
 from civicdesk.counter.models.base import AppendOnly
 
 
@@ -45,6 +45,10 @@ class Fee(models.Model):
 
     def __str__(self) -> str:
         return f"{self.procedure} {self.unit_fee:,}円（{self.valid_from:%Y-%m-%d}〜）"
+
+    def exempt_labels(self) -> list[str]:
+        labels = dict(RequesterKind.choices)
+        return [labels.get(kind, kind) for kind in self.exempt_requester_kinds]
 
 
 class FeeEntry(AppendOnly):

@@ -1,6 +1,6 @@
 """The counter's pages, namespace ``counter``: one module per subdomain."""
 
-from civicdesk.counter.urls import bereavement, hours, requests, tickets
+from civicdesk.counter.urls import bereavement, catalogue, hours, requests, tickets
 
 app_name = "counter"
 
@@ -9,4 +9,5 @@ urlpatterns = [
     *requests.urlpatterns,
     *bereavement.urlpatterns,
     *hours.urlpatterns,
+    *catalogue.urlpatterns,
 ]

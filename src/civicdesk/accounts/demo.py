@@ -41,6 +41,11 @@ DEMO_USERS = [
     ("operator2", Role.OPERATOR, "国保チーム", "架電 花子"),
     ("operator_tax", Role.OPERATOR, "税チーム", "架電 三郎"),
     ("visitor", Role.VISITOR, "税チーム", "訪問 花子"),
+    # The service counters (seed 003): reception, two clerks, the cashier.
+    ("reception", Role.RECEPTION, None, "受付 和子"),
+    ("clerk", Role.COUNTER_CLERK, None, "窓口 一郎"),
+    ("clerk2", Role.COUNTER_CLERK, None, "窓口 二葉"),
+    ("cashier", Role.CASHIER, None, "会計 三枝"),
     ("supervisor", Role.SUPERVISOR, None, "責任 一郎"),
     ("staff", Role.STAFF, None, "区役 職子"),
     ("inspector", Role.INSPECTOR, None, "監督 次郎"),

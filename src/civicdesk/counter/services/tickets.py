@@ -19,10 +19,11 @@ taken with SKIP LOCKED on PostgreSQL, so two counters never call the same ticket
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from civicdesk.core import calendar
@@ -65,10 +66,50 @@ def issue_ticket(
     procedure: Procedure | None = None,
     at: dt.datetime | None = None,
     check_hours: bool = True,
+    client_key: uuid.UUID | None = None,
 ) -> Ticket:
     """A new ticket in ``queue`` (for ``procedure`` when reception knows it), numbered per queue
-    and Tokyo day. Refused outside counter hours (受付時間外) and for a closed queue."""
+    and Tokyo day. Refused outside counter hours (受付時間外) and for a closed queue.
+
+    ``client_key`` is the reception form's key: the same form sent again (a double tap, a
+    reload after a lost answer) returns the ticket the first send made, even after closing."""
+    if client_key is not None and (sent := _ticket_for_key(client_key, queue)) is not None:
+        return sent
     at = at or timezone.now()
+    _refuse_issue(queue, procedure, at, check_hours=check_hours)
+    day = tokyo_day(at)
+    try:
+        with transaction.atomic():
+            number = _next_number(queue, day)
+            if number > queue.number_to:
+                raise TicketError(
+                    f"本日の「{queue.name}」の番号札（{queue.label(queue.number_from)}〜"
+                    f"{queue.label(queue.number_to)}）はすべて発券しました。"
+                )
+            ticket = Ticket.objects.create(
+                queue=queue,
+                waiting_in=queue,
+                day=day,
+                number=number,
+                issued_at=at,
+                procedure=procedure,
+                status=Status.WAITING,
+                changed_at=at,
+                client_key=client_key,
+            )
+            _event(ticket, Kind.ISSUED, at=at, user=acting_user)
+    except IntegrityError:
+        # The same form sent twice at once: the other send made the ticket (and this one's
+        # number went back with the rolled-back savepoint, so no gap).
+        if client_key is None or (sent := _ticket_for_key(client_key, queue)) is None:
+            raise
+        return sent
+    return ticket
+
+
+def _refuse_issue(
+    queue: Queue, procedure: Procedure | None, at: dt.datetime, *, check_hours: bool
+) -> None:
     if not queue.active:
         raise TicketError(f"「{queue.name}」は現在受付を停止しています。")
     if procedure is not None and procedure.queue_id != queue.pk:
@@ -77,25 +118,13 @@ def issue_ticket(
         raise TicketError(f"「{procedure.name}」は現在受け付けていません。")
     if check_hours and not _counter_open(queue, at):
         raise TicketError(OUTSIDE_HOURS)
-    day = tokyo_day(at)
-    with transaction.atomic():
-        number = _next_number(queue, day)
-        if number > queue.number_to:
-            raise TicketError(
-                f"本日の「{queue.name}」の番号札（{queue.label(queue.number_from)}〜"
-                f"{queue.label(queue.number_to)}）はすべて発券しました。"
-            )
-        ticket = Ticket.objects.create(
-            queue=queue,
-            waiting_in=queue,
-            day=day,
-            number=number,
-            issued_at=at,
-            procedure=procedure,
-            status=Status.WAITING,
-            changed_at=at,
-        )
-        _event(ticket, Kind.ISSUED, at=at, user=acting_user)
+
+
+def _ticket_for_key(client_key: uuid.UUID, queue: Queue) -> Ticket | None:
+    ticket = Ticket.objects.select_related("queue").filter(client_key=client_key).first()
+    if ticket is not None and ticket.queue.municipality_id != queue.municipality_id:
+        # A key is a random UUID made by our own form: another municipality's is not a resend.
+        raise TicketError("送信キーが正しくありません。受付画面を開き直してください。")
     return ticket
 
 

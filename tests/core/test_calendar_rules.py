@@ -226,15 +226,16 @@ def test_designated_day_opens_a_closed_day(demo, admin_user):
     info = calendar.day_info("counter", D("2026-03-28"))
     assert info == DayInfo(D("2026-03-28"), True, [(T("08:30"), T("12:00"))], "土日開庁")
     assert AccessLogEntry.objects.filter(object_type="core.designatedday", object_id=str(day.pk))
-    # Designated hours are kept as set: no Monday evening on a designated Monday.
+    # Designated hours are kept as set: no Monday evening on a designated Monday (a holiday:
+    # only a day otherwise closed may be designated).
     add_designated_day(
         acting_user=admin_user,
         calendar=counter,
-        date=D("2026-04-06"),
+        date=D("2026-05-04"),
         start=T("08:30"),
         end=T("12:00"),
     )
-    assert calendar.hours("counter", D("2026-04-06")) == [(T("08:30"), T("12:00"))]
+    assert calendar.hours("counter", D("2026-05-04")) == [(T("08:30"), T("12:00"))]
 
 
 def _add(user, counter, day: str):

@@ -13,10 +13,11 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from civicdesk.core.calendar import TOKYO, day_bounds
+from civicdesk.core.models import Municipality
 from civicdesk.counter.choices import CounterKind, DisplayKind, TicketEventKind, TicketStatus
 from civicdesk.counter.models import DisplayDevice, Queue, Ticket, TicketEvent
 from civicdesk.counter.services.displays import key_sha256
@@ -80,6 +81,12 @@ class DisplayState:
 
     def etag(self) -> str:
         return '"' + hashlib.sha256(self.body()).hexdigest()[:32] + '"'
+
+
+def devices_for(user) -> QuerySet[DisplayDevice]:
+    """The screens of the user's municipality, the ones in use first."""
+    municipality_id = Municipality.objects.id_for_user(user)
+    return DisplayDevice.objects.filter(municipality_id=municipality_id).order_by("-active", "name")
 
 
 def device_for_key(key: str) -> DisplayDevice | None:

@@ -127,15 +127,20 @@ class Category:
     procedures: list[Procedure]
 
 
-def procedure_menu(user) -> list[Category]:
-    """The active procedures by category, in the catalogue's order: reception's buttons."""
-    procedures = (
+def procedures_for(user) -> QuerySet[Procedure]:
+    """The procedures reception may issue for: active, in an active queue, in catalogue order."""
+    return (
         Procedure.objects.filter(
             municipality_id=municipality_id_for(user), active=True, queue__active=True
         )
         .select_related("queue")
         .order_by("position", "code")
     )
+
+
+def procedure_menu(user) -> list[Category]:
+    """The active procedures by category, in the catalogue's order: reception's buttons."""
+    procedures = procedures_for(user)
     grouped: dict[str, list[Procedure]] = defaultdict(list)
     for procedure in procedures:
         grouped[procedure.category].append(procedure)
@@ -280,6 +285,34 @@ class QueueFigures:
     @property
     def p90_wait(self) -> dt.timedelta | None:
         return percentile(self.waits, 90)
+
+    # Minutes (one decimal) and a whole percentage, as the page shows them.
+    @property
+    def longest_wait_minutes(self) -> float | None:
+        return _minutes(self.longest_wait)
+
+    @property
+    def average_wait_minutes(self) -> float | None:
+        return _minutes(self.average_wait)
+
+    @property
+    def p90_wait_minutes(self) -> float | None:
+        return _minutes(self.p90_wait)
+
+    @property
+    def within_target_percent(self) -> int | None:
+        share = self.within_target_share
+        return None if share is None else round(share * 100)
+
+    @property
+    def over_target(self) -> bool:
+        """Someone has waited longer than the target already."""
+        limit = dt.timedelta(minutes=self.queue.target_wait_minutes)
+        return self.longest_wait is not None and self.longest_wait > limit
+
+
+def _minutes(value: dt.timedelta | None) -> float | None:
+    return None if value is None else round(value.total_seconds() / 60, 1)
 
 
 @dataclass

@@ -4,10 +4,15 @@
     civicdesk report night --month 2025-05 --format csv --out 夜間.csv
     civicdesk report monthly --month 2025-05 --format xlsx --out 月次.xlsx
     civicdesk report annual --year 2025 --format pdf --out 年度.pdf
+    civicdesk report counter-daily --date 2026-06-10 --format json
+    civicdesk report counter-monthly --month 2026-06 --format xlsx --out 窓口月次.xlsx
+    civicdesk report counter-annual --year 2026 --format csv --out 窓口年度.csv
 
 JSON: {"period": …, "by_revenue_type": {"nhi": {…}, …}, "total": {…}} (docs/reports.md); rates
-are fractions. Binary formats need --out; an existing file is never overwritten. Errors go to
-stderr in Japanese with exit status 1.
+are fractions. The counter reports (counter-daily | counter-monthly | counter-annual) carry the
+counter's figures (docs/counter.md: tickets, waits, requests, reviews, fees). Binary formats
+need --out; an existing file is never overwritten. Errors go to stderr in Japanese with exit
+status 1.
 """
 
 from __future__ import annotations
@@ -22,20 +27,25 @@ from django.core.management.base import BaseCommand, CommandError
 from civicdesk.core.models import Municipality
 from civicdesk.reports import renderers
 from civicdesk.reports.choices import ReportKind
+from civicdesk.reports.renderers import counter as counter_renderers
+from civicdesk.reports.selectors import counter as counter_selectors
 from civicdesk.reports.selectors import reports as selectors
 
 FORMATS = ("json", "xlsx", "pdf", "csv")
 TEXT_FORMATS = ("json", "csv")
 YEARS = (2000, 2100)
+COUNTER_KINDS = counter_selectors.CounterReportKind
+KINDS = [*ReportKind.values, *COUNTER_KINDS.values]
 
 
 class Command(BaseCommand):
-    help = "業務報告書を出力します（日次・夜間・月次・年度。JSON / Excel / PDF / CSV）。"
+    help = (
+        "業務報告書を出力します（日次・夜間・月次・年度、窓口業務の日次・月次・年度。"
+        "JSON / Excel / PDF / CSV）。"
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument(
-            "kind", choices=ReportKind.values, help="daily | night | monthly | annual"
-        )
+        parser.add_argument("kind", choices=KINDS, help=" | ".join(KINDS))
         parser.add_argument("--date", help="日次: 対象日（例 2025-05-12）")
         parser.add_argument("--month", help="夜間・月次: 対象月（例 2025-05）")
         parser.add_argument("--year", help="年度: 対象年度（例 2025 = 令和7年度）")
@@ -49,12 +59,20 @@ class Command(BaseCommand):
         data = build(municipality, kind, options)
         if format == "json":
             content = (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
+        elif kind in COUNTER_KINDS.values:
+            content = counter_renderers.render(data, format, municipality_name=municipality.name)
         else:
             content = renderers.render(data, format)
         write(content, format, out, self.stdout)
 
 
 def build(municipality, kind: str, options) -> dict:
+    if kind == COUNTER_KINDS.DAILY:
+        return counter_selectors.counter_daily_report(municipality, _date(options["date"]))
+    if kind == COUNTER_KINDS.MONTHLY:
+        return counter_selectors.counter_monthly_report(municipality, *_month(options["month"]))
+    if kind == COUNTER_KINDS.ANNUAL:
+        return counter_selectors.counter_annual_report(municipality, _year(options["year"]))
     if kind == ReportKind.DAILY:
         return selectors.daily_report(municipality, _date(options["date"]))
     if kind in (ReportKind.NIGHT, ReportKind.MONTHLY):

@@ -150,7 +150,7 @@ def test_the_slots_page_shows_free_places_and_closed_days_without_names(client, 
     sign_in(client, reception)
     page = client.get(reverse("counter:bereavement_slots")).content.decode()
     assert "11:00（空き 1）" in page and "10:00（空き 2）" in page
-    assert "閉庁（土曜日）" in page
+    assert "閉庁（土曜日）" in page and "令和8年6月11日（木）" in page
     assert "?at=2026-06-11T11:00" in page
     assert "一関" not in page
     assert _views() == []

@@ -16,7 +16,7 @@ from django.db.models import Prefetch, QuerySet
 
 from civicdesk.audit.models import AccessLogEntry
 from civicdesk.core.models import Municipality
-from civicdesk.counter.choices import RequesterKind, RequestStatus
+from civicdesk.counter.choices import RequesterKind, RequestStatus, TicketStatus
 from civicdesk.counter.models import (
     PlateLoan,
     Procedure,
@@ -100,8 +100,14 @@ def requests_for(user) -> QuerySet[Request]:
     )
 
 
-def procedures_for(user) -> QuerySet[Procedure]:
-    return Procedure.objects.filter(municipality_id=municipality_id_for(user), active=True)
+def procedures_for(user, *, postal: bool = False) -> QuerySet[Procedure]:
+    """The procedures a request can be opened for (``postal``: those taking 郵送 or 公用)."""
+    procedures = Procedure.objects.filter(municipality_id=municipality_id_for(user), active=True)
+    if not postal:
+        return procedures
+    # JSON list membership is read in Python: SQLite has no JSON "contains" lookup.
+    kinds = procedures.values_list("pk", "requester_kinds")
+    return procedures.filter(pk__in=[pk for pk, k in kinds if WITHOUT_TICKET & set(k or [])])
 
 
 def day_requests(user, day: dt.date) -> list[Request]:
@@ -126,6 +132,33 @@ def ticket_requests(ticket: Ticket) -> list[Request]:
         .exclude(status=RequestStatus.WITHDRAWN)
         .select_related("procedure")
         .only("id", "status", "quantity", "requester_kind", "procedure__name", "ticket_id")
+        .order_by("created_at", "id")
+    )
+
+
+def pickup_tickets(user, day: dt.date) -> tuple[list[Ticket], list[Ticket]]:
+    """Tickets of the day waiting for the cashier: (called to a cash counter, not called yet)."""
+    if not may_view_requests(user):
+        return [], []
+    tickets = (
+        Ticket.objects.filter(
+            queue__municipality_id=municipality_id_for(user),
+            day=day,
+            status=TicketStatus.PICKUP,
+        )
+        .select_related("queue", "counter")
+        .order_by("changed_at", "id")
+    )
+    called = [ticket for ticket in tickets if ticket.counter_id is not None]
+    waiting = [ticket for ticket in tickets if ticket.counter_id is None]
+    return called, waiting
+
+
+def postal_to_settle(user) -> list[Request]:
+    """Approved requests without a ticket (by post): the cashier settles them one by one."""
+    return list(
+        requests_for(user)
+        .filter(ticket__isnull=True, status=RequestStatus.APPROVED)
         .order_by("created_at", "id")
     )
 
@@ -233,6 +266,10 @@ def plate_ledger(user, today: dt.date, *, only_out: bool = False) -> list[Ledger
     return [
         LedgerLine(loan, loan.returned_on is None and loan.valid_until < today) for loan in loans
     ]
+
+
+def plate_loan_of(request: Request) -> PlateLoan | None:
+    return PlateLoan.objects.filter(request=request).select_related("plate").first()
 
 
 def loans_for(user) -> QuerySet[PlateLoan]:

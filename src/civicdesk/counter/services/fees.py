@@ -315,3 +315,32 @@ def _upsert(municipality_id, day: dt.date, *, start: int, step: int) -> int:
 def _entry_key(client_key: uuid.UUID | None, request: Request) -> uuid.UUID | None:
     # One form, several entries: each request's entry gets its own key derived from the form's.
     return uuid.uuid5(client_key, str(request.pk)) if client_key is not None else None
+
+
+@dataclass(frozen=True)
+class CashierLine:
+    """One request at the cashier: its fee as the schedule has it today, or why none."""
+
+    request: Request
+    quote: FeeQuote | None
+    error: str
+
+    @property
+    def amount(self) -> int:
+        return self.quote.amount(self.request.quantity) if self.quote else 0
+
+
+def cashier_lines(requests: Sequence[Request], day: dt.date) -> list[CashierLine]:
+    """The fees the cashier form pre-fills (a procedure without fee: amount 0, no entry)."""
+    lines = []
+    for request in requests:
+        if not request.procedure.has_fee:
+            lines.append(CashierLine(request, None, ""))
+            continue
+        try:
+            quote = fee_for(request.procedure, day, request.requester_kind)
+        except FeeError as error:
+            lines.append(CashierLine(request, None, " ".join(error.messages)))
+        else:
+            lines.append(CashierLine(request, quote, ""))
+    return lines

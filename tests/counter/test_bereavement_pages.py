@@ -79,8 +79,8 @@ def _expected(readers: set[str]) -> dict[str, int]:
     ("name", "readers"),
     [
         ("counter:bereavement_slots", SLOT_READERS),
-        # Booking: reception (the counter clerks once their role may add reservations).
-        ("counter:bereavement_book", {"reception"}),
+        # Booking by phone or at the counter: reception and the counter clerks.
+        ("counter:bereavement_book", {"reception", "counter_clerk"}),
         ("counter:bereavement_reception", {"reception", "counter_clerk"}),
         ("counter:bereavement_cases", CASE_READERS),
     ],

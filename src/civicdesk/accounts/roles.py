@@ -55,6 +55,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "counter.*_plateloan",
         "counter.view_temporaryplate",
         "counter.view_bereavementreservation",
+        "counter.add_bereavementreservation",
         "counter.change_bereavementreservation",
         "counter.view_bereavementtask",
         "counter.change_bereavementtask",

@@ -27,6 +27,15 @@ class BereavementDesk(models.Model):
     )
     first_slot = models.TimeField("最初の枠", default="09:00")
     last_slot = models.TimeField("最後の枠", default="15:00")
+    queue = models.ForeignKey(
+        "counter.Queue",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name="待ち行列",
+        help_text="来庁した予約者の番号札を発券する待ち行列（未設定なら手続「okuyami」の行列）",
+    )
     retention_days = models.PositiveSmallIntegerField(
         "完了後の保存日数",
         default=90,
@@ -120,7 +129,7 @@ class BereavementReservation(models.Model):
         default=BereavementStatus.RESERVED,
     )
     deceased_name = models.CharField("亡くなった方の氏名", max_length=60)
-    deceased_on = models.DateField("亡くなった日")
+    deceased_on = models.DateField("亡くなった日", null=True, blank=True)
     visitor_name = models.CharField("来庁者の氏名", max_length=60)
     visitor_phone = models.CharField("来庁者の電話番号", max_length=20)
     visitor_relationship = models.CharField("亡くなった方との続柄", max_length=20, blank=True)
@@ -138,6 +147,12 @@ class BereavementReservation(models.Model):
     )
     created_at = models.DateTimeField("受付日時")
     ended_at = models.DateTimeField("完了・取消日時", null=True, blank=True)
+    erased_at = models.DateTimeField(
+        "個人情報の消去日時",
+        null=True,
+        blank=True,
+        help_text="保存期間が過ぎて故人と来庁者の情報を消去した日時（件数は残ります）",
+    )
     client_key = models.UUIDField("送信キー", null=True, blank=True, unique=True)
 
     class Meta:

@@ -38,6 +38,7 @@ from civicdesk.counter.models import (
     BereavementReservation,
     BereavementTask,
     Procedure,
+    Queue,
 )
 
 VIEW_RESERVATION = "counter.view_bereavementreservation"
@@ -111,6 +112,21 @@ def questions_for(municipality_id: int | None) -> list[BereavementQuestion]:
 
 def active_procedures(municipality_id: int | None) -> list[BereavementProcedure]:
     return list(BereavementProcedure.objects.filter(municipality_id=municipality_id, active=True))
+
+
+def ticket_queue(municipality_id: int | None) -> tuple[Queue | None, Procedure | None]:
+    """Where a checked-in visitor's ticket goes: the desk's own queue when set, else the queue of
+    the procedure ``okuyami`` (the ticket then names that procedure)."""
+    procedure = ticket_procedure(municipality_id)
+    desk = (
+        BereavementDesk.objects.filter(municipality_id=municipality_id)
+        .select_related("queue")
+        .first()
+    )
+    if desk is not None and desk.queue is not None:
+        same = procedure is not None and procedure.queue_id == desk.queue_id
+        return desk.queue, procedure if same else None
+    return (procedure.queue, procedure) if procedure is not None else (None, None)
 
 
 def ticket_procedure(municipality_id: int | None) -> Procedure | None:
@@ -237,8 +253,8 @@ def reservations_for(user) -> QuerySet[BereavementReservation]:
 
 
 def is_erased(case: BereavementReservation) -> bool:
-    """Erased after its retention period: the names are blank (the form never saves them so)."""
-    return not case.deceased_name and not case.visitor_name
+    """Erased after its retention period (the names, phone and answers are gone)."""
+    return case.erased_at is not None
 
 
 def normalize_number(text: str) -> str:
@@ -390,8 +406,8 @@ def cases_to_erase(today: dt.date, municipality_id: int | None = None):
     retention = {desk.municipality_id: desk.retention_days for desk in desks}
     default_days = BereavementDesk._meta.get_field("retention_days").default
     cases = BereavementReservation.objects.filter(
-        status__in=ENDED_STATUSES, ended_at__isnull=False
-    ).exclude(deceased_name="", visitor_name="")
+        status__in=ENDED_STATUSES, ended_at__isnull=False, erased_at__isnull=True
+    )
     if municipality_id is not None:
         cases = cases.filter(municipality_id=municipality_id)
     latest_end = calendar.day_bounds(today)[1]

@@ -248,15 +248,14 @@ def check_in(
                 f"{case.reservation_no} の予約日は{era_date(reserved_on)}です。"
                 "来庁受付は予約日当日にだけできます。"
             )
-        procedure = selectors.ticket_procedure(case.municipality_id)
-        if procedure is None:
+        queue, procedure = selectors.ticket_queue(case.municipality_id)
+        if queue is None:
             raise ValidationError(
-                "おくやみコーナーの番号札を発券する手続（分類「その他」、コード "
-                f"{selectors.TICKET_PROCEDURE_CODE}）が登録されていません。"
+                "おくやみコーナーの番号札を発券する待ち行列が設定されていません（おくやみコーナーの設定"
+                "の待ち行列、または分類「その他」・コード "
+                f"{selectors.TICKET_PROCEDURE_CODE} の手続）。"
             )
-        ticket = issue_ticket(
-            acting_user=acting_user, queue=procedure.queue, procedure=procedure, at=at
-        )
+        ticket = issue_ticket(acting_user=acting_user, queue=queue, procedure=procedure, at=at)
         case.status = Status.CHECKED_IN
         case.ticket = ticket
         case.save(update_fields=["status", "ticket"])
@@ -527,6 +526,7 @@ def _erase(case: BereavementReservation) -> None:
     case.visitor_phone = ""
     case.visitor_relationship = ""
     case.answers = {}
-    case.deceased_on = case.deceased_on.replace(day=1)
+    case.deceased_on = None
     case.client_key = None
-    case.save(update_fields=[*ERASED_FIELDS, "client_key"])
+    case.erased_at = timezone.now()
+    case.save(update_fields=[*ERASED_FIELDS, "client_key", "erased_at"])

@@ -7,27 +7,36 @@ rows; the due dates; the files read back; the pages; the command.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 import uuid
 from dataclasses import dataclass, field
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
 
+from civicdesk.audit.models import AccessLogEntry
 from civicdesk.core.calendar import TOKYO
 from civicdesk.core.models.calendar import BusinessCalendar
 from civicdesk.core.services import add_designated_day
 from civicdesk.counter.models import BereavementReservation, Queue, Request, Review
 from civicdesk.counter.selectors.reports import period_figures
 from civicdesk.counter.services import fees, tickets
+from civicdesk.reports.renderers import counter as renderers
 from civicdesk.reports.selectors.counter import (
     counter_annual_report,
+    counter_daily_report,
     counter_monthly_report,
     submission_due,
 )
+from tests.conftest import _user, sign_in
 from tests.counter import conftest as counter_fixtures
+from tests.pdf import pdftotext
 
 # The counter's fixtures (a small city hall floor: queues A and B, windows 1 and 2, the cashier).
 calendars, desk = counter_fixtures.calendars, counter_fixtures.desk
@@ -515,3 +524,205 @@ def test_the_reports_hold_no_personal_data(municipality, june, money):
         "通数誤り",
     ):
         assert personal not in text
+
+
+# --- Files ---------------------------------------------------------------------------------------
+
+
+def sheet_rows(sheet) -> dict[str, tuple]:
+    """First column → the row's cells (from the header row on)."""
+    return {row[0].value: row for row in sheet.iter_rows(min_row=3) if row[0].value is not None}
+
+
+def test_monthly_excel_reads_back_with_numbers_and_formats(municipality, june):
+    data = counter_monthly_report(municipality, 2026, 6)
+    book = load_workbook(io.BytesIO(renderers.render(data, "xlsx", municipality_name="一関市")))
+    assert book.sheetnames[:5] == ["概要", "提出期限", "待ち行列別", "時間帯別", "日別"]
+    assert "受付" in book.sheetnames and "手数料" in book.sheetnames
+    summary = sheet_rows(book["概要"])
+    assert summary["発券数"][1].value == data["tickets"]["tickets"] == 11
+    assert summary["手数料 金額（取消後・円）"][1].value == 1200
+    share = summary["目標時間内の割合"][1]
+    assert (share.value, share.number_format) == (data["tickets"]["within_target_share"], "0.0%")
+    queues = sheet_rows(book["待ち行列別"])
+    wait = queues["A 証明書"][7]  # 目標, 発券, 呼出, 完了, 不在, 未呼出, then 待ち 中央値
+    assert book["待ち行列別"].cell(row=3, column=8).value == "待ち時間 中央値（分）"
+    assert (wait.value, wait.number_format) == (data["by_queue"][0]["wait_p50"], "#,##0.0")
+    due = sheet_rows(book["提出期限"])
+    assert due["業務従事者名簿（翌月勤務割当表）"][3].value == "令和8年7月27日（月）（翌開庁日）"
+    assert due["業務報告書（前月の処理・取扱件数）"][3].value == "令和8年7月7日（火）"
+    days = sheet_rows(book["日別"])
+    assert days["6月8日（月）"][7].value == 2  # 夜間延長の発券
+    assert days["合計"][1].value == 11
+    assert "窓口業務 月次報告書 令和8年6月 一関市" in book["概要"]["A1"].value
+
+
+def test_monthly_pdf_reads_back(municipality, june):
+    data = counter_monthly_report(municipality, 2026, 6)
+    text = pdftotext(renderers.render(data, "pdf", municipality_name="一関市"))
+    for expected in (
+        "窓口業務 月次報告書",
+        "令和8年6月",
+        "一関市",
+        "提出期限",
+        "令和8年7月27日（月）（翌開庁日）",
+        "待ち行列別の待ち時間・対応時間",
+        "1,200円",
+        "A 証明書",
+    ):
+        assert expected in text, expected
+
+
+def test_csv_is_cp932_with_one_line_per_figure(municipality, june):
+    data = counter_monthly_report(municipality, 2026, 6)
+    content = renderers.render(data, "csv", municipality_name="一関市")
+    rows = list(csv.reader(io.StringIO(content.decode("cp932"))))
+    assert rows[0] == ["表", "行", "列", "値"]
+    assert content.count(b"\r\n") == len(rows)
+    figures = {(table, row, column): value for table, row, column, value in rows[1:]}
+    assert figures[("概要", "発券数", "値")] == "11"
+    assert figures[("概要", "目標時間内の割合", "値")] == str(
+        data["tickets"]["within_target_share"]
+    )
+    assert figures[("手続・納付方法別の手数料", "合計", "金額（円）")] == "1200"
+    assert figures[("手続・請求者別の受付件数", "住民票の写し／本人", "通数")] == "4"
+    assert figures[("日別の件数", "6月13日（土）", "指定開庁日の発券")] == "2"
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "pdf", "csv"])
+def test_daily_and_annual_render_in_every_format(municipality, june, fmt):
+    for data in (
+        counter_daily_report(municipality, WED),
+        counter_annual_report(municipality, 2026),
+    ):
+        content = renderers.render(data, fmt, municipality_name="一関市")
+        start = {"xlsx": b"PK\x03\x04", "pdf": b"%PDF", "csv": "表,行,列,値".encode("cp932")}[fmt]
+        assert content.startswith(start), data["period"]["kind"]
+
+
+# --- The command ---------------------------------------------------------------------------------
+
+
+def test_command_prints_the_daily_report_as_json(municipality, wednesday, capsysbinary):
+    call_command("report", "counter-daily", "--date", "2026-06-10", "--format", "json")
+    data = json.loads(capsysbinary.readouterr().out)
+    assert data["period"] == {
+        "kind": "counter-daily",
+        "start": "2026-06-10",
+        "end": "2026-06-10",
+        "label": "令和8年6月10日（水）",
+    }
+    assert data["tickets"]["tickets"] == 6
+    assert data["hours"]["minutes_after_closing"] == 25
+
+
+def test_command_writes_monthly_excel_and_annual_csv(municipality, june, tmp_path, capsysbinary):
+    out = tmp_path / "窓口月次.xlsx"
+    call_command("report", "counter-monthly", "--month", "2026-06", "--format", "xlsx",
+                 "--out", str(out))  # fmt: skip
+    assert sheet_rows(load_workbook(out)["概要"])["発券数"][1].value == 11
+    call_command("report", "counter-annual", "--year", "2026", "--format", "csv")
+    text = capsysbinary.readouterr().out.decode("cp932")
+    assert text.startswith("表,行,列,値\r\n")
+    assert "月別の件数,令和8年6月,発券,11\r\n" in text
+    with pytest.raises(CommandError, match="既にあります"):
+        call_command("report", "counter-monthly", "--month", "2026-06", "--format", "xlsx",
+                     "--out", str(out))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["counter-daily", "--date", "2026-6-1x"], "--date は"),
+        (["counter-monthly", "--month", "2026-13"], "--month は"),
+        (["counter-annual"], "--year"),
+        (["counter-monthly", "--month", "2026-06", "--format", "pdf"], "--out"),
+    ],
+)
+def test_command_refuses_bad_periods_and_binary_without_out(municipality, args, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("report", *args)
+
+
+# --- The pages -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("operator", 403),
+        ("reception", 403),
+        ("counter_clerk", 403),
+        ("cashier", 403),
+        ("supervisor", 200),
+        ("staff", 200),
+        ("inspector", 200),
+        ("admin", 403),
+    ],
+)
+def test_who_may_read_the_counter_reports(client, municipality, calendars, role, status):
+    sign_in(client, _user(role, municipality, username=f"{role}_reader"))
+    for url in (
+        "/reports/counter/",
+        "/reports/counter/daily/2026-06-10/",
+        "/reports/counter/monthly/2026-06/",
+        "/reports/counter/annual/2026/",
+        "/reports/counter/monthly/2026-06/csv/",
+    ):
+        assert client.get(url).status_code == status, url
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, municipality):
+    response = client.get("/reports/counter/monthly/2026-06/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_monthly_page_shows_the_figures_and_the_due_dates(client, municipality, june, staff):
+    sign_in(client, staff)
+    text = client.get("/reports/counter/monthly/2026-06/").content.decode()
+    assert "窓口業務 月次報告書" in text and "令和8年6月" in text
+    assert "令和8年7月27日（月）（翌開庁日）" in text
+    assert 'data-testid="counter-待ち行列別"' in text
+    assert "1,200円" in text
+    assert 'href="/reports/counter/monthly/2026-05/"' in text  # 前へ
+    assert 'href="/reports/counter/monthly/2026-06/xlsx/"' in text
+
+
+def test_a_download_is_an_export_in_the_access_log(client, municipality, june, supervisor):
+    sign_in(client, supervisor)
+    before = AccessLogEntry.objects.count()
+    response = client.get("/reports/counter/daily/2026-06-10/xlsx/")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert "%E7%AA%93%E5%8F%A3" in response["Content-Disposition"]  # 窓口… (RFC 5987)
+    assert sheet_rows(load_workbook(io.BytesIO(response.content))["概要"])["発券数"][1].value == 6
+    entry = AccessLogEntry.objects.order_by("-seq").first()
+    assert AccessLogEntry.objects.count() == before + 1
+    assert (entry.action, entry.actor, entry.fields) == ("export", supervisor, [])
+    assert "窓口業務報告書の出力" in entry.reason
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/reports/counter/daily/2026-02-30/",
+        "/reports/counter/monthly/2026-13/",
+        "/reports/counter/annual/26/",
+        "/reports/counter/daily/2026-06-10/docx/",
+    ],
+)
+def test_a_malformed_period_or_format_is_a_page_that_does_not_exist(client, staff, url):
+    sign_in(client, staff)
+    assert client.get(url).status_code == 404
+
+
+def test_the_index_opens_the_chosen_period(client, staff, calendars):
+    sign_in(client, staff)
+    response = client.get("/reports/counter/?kind=monthly&month=2026-05")
+    assert (response.status_code, response["Location"]) == (
+        302,
+        "/reports/counter/monthly/2026-05/",
+    )
+    response = client.get("/reports/counter/?kind=daily&date=2026-02-30")
+    assert response.status_code == 200
+    assert "「2026-02-30」は開ける期間ではありません" in response.content.decode()

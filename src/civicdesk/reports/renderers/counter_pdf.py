@@ -32,6 +32,8 @@ def printed(table: tables.Table) -> dict:
         "note": table.note,
         "label_headers": table.label_headers,
         "headers": [column.header for column in table.columns],
+        # A table of one or two figures reads better narrow than stretched across the page.
+        "narrow": len(table.columns) <= 2,
         "rows": [
             {
                 "labels": row.labels,

@@ -63,7 +63,8 @@ def _sheet(workbook: Workbook, table: tables.Table, heading: str) -> None:
 def _row(sheet, number: int, table: tables.Table, row: tables.Row) -> None:
     for column, label in enumerate(row.labels, start=1):
         cell = sheet.cell(row=number, column=column, value=neutralise(label))
-        cell.font = BOLD if row.total else cell.font
+        if row.total:
+            cell.font = BOLD
     first = len(row.labels) + 1
     for offset, (value, kind) in enumerate(zip(row.values, table.kinds(row), strict=True)):
         if kind == TEXT:

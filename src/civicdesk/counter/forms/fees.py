@@ -25,12 +25,18 @@ class PaymentForm(ServiceFormMixin, forms.Form):
 
 
 class DayForm(forms.Form):
+    """?day=YYYY-MM-DD (default today), shown filled in either way."""
+
     day = forms.DateField(
         label="日付",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": "日付を YYYY-MM-DD で入力してください。"},
     )
+
+    def __init__(self, data=None, **kwargs):
+        kwargs.setdefault("initial", {"day": timezone.localdate()})
+        super().__init__(data, **kwargs)
 
     def chosen_day(self) -> dt.date:
         if self.is_valid() and self.cleaned_data["day"]:

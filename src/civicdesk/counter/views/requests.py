@@ -257,7 +257,7 @@ def request_review(request, pk: int):
             return redirect("counter:reviews")
     shown = selectors.shown_items(user, held)
     fields = [item.name for item in shown if item.value]
-    if fields and request.method == "GET":
+    if fields:  # shown again after a refused decision as well
         log_view(request, obj=held, fields=fields, reason="窓口の請求・届出の審査")
     context = {
         "held": held,

@@ -270,3 +270,19 @@ def test_the_plate_pages_lend_return_and_log_the_ledger(client, desk, reception,
     client.post(reverse("counter:plate_return", args=[loan.pk]), {"returned_on": ""})
     loan.refresh_from_db()
     assert loan.returned_on == TEST_NOW.date()
+
+
+def test_the_desk_page_shows_the_panel_of_the_ticket_at_the_counter(client, desk, reception, clerk):
+    ticket = serving_ticket(desk, reception, clerk)
+    made = open_full(clerk, desk.certificate, ticket)
+    sign_in(client, clerk)
+    client.post(reverse("counter:desk_counter"), {"counter": desk.window1.pk})
+    page = client.get(reverse("counter:desk")).content.decode()
+    assert 'data-testid="ticket-work"' in page and "住民票の写し 1通" in page
+    assert f'data-testid="work-submit-{made.pk}"' in page and NAME not in page
+    response = client.post(
+        reverse("counter:request_submit", args=[made.pk]), {"next": reverse("counter:desk")}
+    )
+    assert response.url == reverse("counter:desk")
+    made.refresh_from_db()
+    assert made.status == RequestStatus.REVIEW

@@ -154,6 +154,7 @@ class Request(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="受付者"
     )
     created_at = models.DateTimeField("受付日時")
+    review_requested_at = models.DateTimeField("審査依頼日時", null=True, blank=True)
     issued_at = models.DateTimeField("交付日時", null=True, blank=True)
     client_key = models.UUIDField("送信キー", null=True, blank=True, unique=True)
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
 
-from civicdesk.audit.models import AccessLogEntry
 from civicdesk.core.models import Municipality
 from civicdesk.counter.choices import RequesterKind, RequestStatus, TicketStatus
 from civicdesk.counter.models import (
@@ -224,21 +223,8 @@ def shown_items(user, request: Request) -> list[ShownItem]:
 
 
 def submitted_at(request: Request) -> dt.datetime | None:
-    """When the request was last sent for review: the latest 審査依頼 the service logged.
-
-    Until Request keeps its own ``review_requested_at`` (asked of the model's owner), the
-    access-log entry written in the same transaction as the change is the record."""
-    at = (
-        AccessLogEntry.objects.filter(
-            object_type=Request._meta.label_lower,
-            object_id=str(request.pk),
-            reason__startswith=SUBMIT_REASON,
-        )
-        .order_by("-seq")
-        .values_list("at", flat=True)
-        .first()
-    )
-    return at or request.created_at
+    """When the request was last sent for review (its creation when it never was)."""
+    return request.review_requested_at or request.created_at
 
 
 # --- Plates -------------------------------------------------------------------------------------

@@ -263,7 +263,8 @@ def submit_for_review(*, acting_user, request: Request, at: dt.datetime | None =
         if missing:
             raise RequestError(missing)
         request.status = Status.REVIEW
-        request.save(update_fields=["status"])
+        request.review_requested_at = at
+        request.save(update_fields=["status", "review_requested_at"])
         ticket = _ticket(request)
         if ticket is not None and ticket.status in {TicketStatus.CALLED, TicketStatus.SERVING}:
             tickets.request_review(acting_user=acting_user, ticket=ticket, at=at)

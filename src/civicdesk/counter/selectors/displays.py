@@ -93,7 +93,10 @@ def device_for_key(key: str) -> DisplayDevice | None:
     """The active device whose key this is; None for an unknown, malformed or revoked key."""
     if not key or len(key) > KEY_MAX_LENGTH:
         return None
-    return DisplayDevice.objects.filter(key_hash=key_sha256(key), active=True).first()
+    # By the unique hash alone: the model's default order would join the municipality.
+    return (
+        DisplayDevice.objects.filter(key_hash=key_sha256(key), active=True).order_by("pk").first()
+    )
 
 
 def display_state(device: DisplayDevice, *, now: dt.datetime | None = None) -> DisplayState:

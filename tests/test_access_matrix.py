@@ -59,6 +59,7 @@ from civicdesk.privacy.services import export_requests, incidents, roster_export
 from civicdesk.receivables.models import ImportKind, ImportRun, ImportStatus
 from civicdesk.sms.models import SmsReply
 from tests.conftest import sign_in
+from tests.counter.world import build_counter_world
 from tests.dunning.factories import (
     CampaignFactory,
     ContactFactory,
@@ -428,6 +429,7 @@ def build_world(municipality, *, privacy_records: bool = True) -> World:
         ("dunning:visit_stop", [several_stop.pk]),
         ("dunning:case", [nhi.pk], {"inbound": inbound.pk}),
     ]
+    world.args |= build_counter_world(municipality, users)
     if privacy_records:
         world.args |= {"purged_plan": [purged.pk], **_privacy_records(users, today)}
         world.pages.append(("privacy:purge_plan", [purged.pk]))
@@ -645,6 +647,51 @@ TABLE: dict[str, Row] = {
     "accounts:rosters": get(None, 302, 403, 403, 403, 403, 403, 403, 403, 200, 200, 200, 403),
     "core:calendar": get(None, 302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     "core:home": get(None, 302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "counter:bereavement_answers": get("bereavement_case", 302, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403),
+    "counter:bereavement_book": get(None, 302, 403, 403, 403, 403, 200, 200, 403, 403, 403, 403, 403),
+    "counter:bereavement_cancel": post("bereavement_case", 302, 403, 403, 403, 403,  OK,  OK, 403, 403, 403, 403, 403),
+    "counter:bereavement_case": get("bereavement_case", 302, 403, 403, 403, 403, 403, 200, 403, 200, 200, 403, 403),
+    "counter:bereavement_cases": get(None, 302, 403, 403, 403, 403, 403, 200, 403, 200, 200, 403, 403),
+    "counter:bereavement_check_in": post("bereavement_case", 302, 403, 403, 403, 403,  OK,  OK, 403, 403, 403, 403, 403),
+    "counter:bereavement_finish": post("bereavement_case", 302, 403, 403, 403, 403, 403,  OK, 403, 403, 403, 403, 403),
+    "counter:bereavement_notices": get("bereavement_case", 302, 403, 403, 403, 403, 403, 200, 403, 200, 200, 403, 403),
+    "counter:bereavement_notify": post("bereavement_case", 302, 403, 403, 403, 403, 403,  OK, 403, 403, 403, 403, 403),
+    "counter:bereavement_pack": get("bereavement_case", 302, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403),
+    "counter:bereavement_reception": get(None, 302, 403, 403, 403, 403, 200, 200, 403, 403, 403, 403, 403),
+    "counter:bereavement_slots": get(None, 302, 403, 403, 403, 403, 200, 200, 403, 200, 200, 403, 403),
+    "counter:bereavement_task_done": post("bereavement_task", 302, 403, 403, 403, 403, 403,  OK, 403, 403, 403, 403, 403),
+    "counter:cashier": get(None, 302, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403),
+    "counter:cashier_ticket": get("pickup_ticket", 302, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403),
+    "counter:day_close": get(None, 302, 403, 403, 403, 403, 403, 403, 200, 200, 200, 403, 403),
+    "counter:day_close_confirm": post("day_close", 302, 403, 403, 403, 403, 403, 403, 403, 403,  OK, 403, 403),
+    "counter:day_total_pdf": get(None, 302, 403, 403, 403, 403, 403, 403, 200, 200, 200, 403, 403),
+    "counter:fee_add": post("procedure", 302, 403, 403, 403, 403, 403, 403, 403, 403,  OK, 403, 403),
+    "counter:fee_receipt": get("fee_entry", 302, 403, 403, 403, 403, 403, 403, 200, 200, 200, 403, 403),
+    "counter:fee_reverse": get("fee_entry", 302, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403),
+    "counter:hours": get(None, 302, 403, 403, 403, 403, 200, 200, 200, 200, 200, 403, 403),
+    "counter:paper": get(None, 302, 403, 403, 403, 403, 403, 200, 200, 200, 200, 403, 403),
+    "counter:plate_lend": get("permit_request", 302, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403),
+    "counter:plate_return": post("plate_loan", 302, 403, 403, 403, 403, 403,  OK, 403, 403, 403, 403, 403),
+    "counter:plates": get(None, 302, 403, 403, 403, 403, 403, 200, 403, 200, 200, 403, 403),
+    "counter:procedure": get("procedure", 302, 403, 403, 403, 403, 200, 200, 200, 200, 200, 403, 403),
+    "counter:procedures": get(None, 302, 403, 403, 403, 403, 200, 200, 200, 200, 200, 403, 403),
+    "counter:request_detail": get("counter_request", 302, 403, 403, 403, 403, 403, 200, 200, 200, 200, 403, 403),
+    "counter:request_edit": get("counter_request", 302, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403),
+    "counter:request_issue": post("counter_request", 302, 403, 403, 403, 403, 403,  OK,  OK, 403, 403, 403, 403),
+    "counter:request_new": get("counter_ticket", 302, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403),
+    "counter:request_new_postal": get(None, 302, 403, 403, 403, 403, 403, 200, 403, 403, 403, 403, 403),
+    "counter:request_review": get("counter_request", 302, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403),
+    "counter:request_settle": post("counter_request", 302, 403, 403, 403, 403, 403, 403,  OK, 403, 403, 403, 403),
+    "counter:request_submit": post("counter_request", 302, 403, 403, 403, 403, 403,  OK, 403, 403, 403, 403, 403),
+    "counter:request_withdraw": post("counter_request", 302, 403, 403, 403, 403, 403,  OK,  OK, 403, 403, 403, 403),
+    "counter:requests": get(None, 302, 403, 403, 403, 403, 403, 200, 200, 200, 200, 403, 403),
+    "counter:reviews": get(None, 302, 403, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403),
+    "counter:ticket_receipts": get("settled_ticket", 302, 403, 403, 403, 403, 403, 403, 200, 200, 200, 403, 403),
+    "reports:counter_annual": get("fy_text", 302, 403, 403, 403, 403, 403, 403, 403, 200, 200, 200, 403),
+    "reports:counter_daily": get("day", 302, 403, 403, 403, 403, 403, 403, 403, 200, 200, 200, 403),
+    "reports:counter_download": get("daily_xlsx", 302, 403, 403, 403, 403, 403, 403, 403, 200, 200, 200, 403),
+    "reports:counter_index": get(None, 302, 403, 403, 403, 403, 403, 403, 403, 200, 200, 200, 403),
+    "reports:counter_monthly": get("month", 302, 403, 403, 403, 403, 403, 403, 403, 200, 200, 200, 403),
     "dunning:campaign_detail": get("campaign", 302, 403, 403, 403, 403, 403, 403, 403, 200, 200, 200, 403),
     "dunning:campaign_new": get(None, 302, 403, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403),
     "dunning:campaign_rebuild": post("campaign", 302, 403, 403, 403, 403, 403, 403, 403,  OK, 403, 403, 403),

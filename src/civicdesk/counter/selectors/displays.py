@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -76,11 +77,13 @@ class DisplayState:
     def as_dict(self) -> dict:
         return asdict(self)
 
+    @cached_property
     def body(self) -> bytes:
         return json.dumps(self.as_dict(), ensure_ascii=False, separators=(",", ":")).encode()
 
+    @property
     def etag(self) -> str:
-        return '"' + hashlib.sha256(self.body()).hexdigest()[:32] + '"'
+        return '"' + hashlib.sha256(self.body).hexdigest()[:32] + '"'
 
 
 def devices_for(user) -> QuerySet[DisplayDevice]:

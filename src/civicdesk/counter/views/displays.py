@@ -63,11 +63,11 @@ def display(request, key: str):
 def display_state(request, key: str):
     """The state as JSON; 304 when it is what the screen already shows (If-None-Match)."""
     state = selectors.display_state(_device(key))
-    etag = state.etag()
+    etag = state.etag
     if etag in _etags(request.headers.get("If-None-Match", "")):
         response = HttpResponseNotModified()
     else:
-        response = HttpResponse(state.body(), content_type="application/json; charset=utf-8")
+        response = HttpResponse(state.body, content_type="application/json; charset=utf-8")
     response["ETag"] = etag
     response["Referrer-Policy"] = "no-referrer"
     # Stored but always revalidated: the screen must never show a stale call.

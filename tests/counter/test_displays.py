@@ -166,7 +166,7 @@ def test_the_page_shows_the_numbers_large_without_javascript(client, screen, des
     call(desk, clerk)
     page = client.get(page_url(key)).content.decode()
     assert '<p class="display-latest-number" data-number>A-001</p>' in page
-    assert "1番窓口へお越しください" in page
+    assert 'data-counter>1番窓口</span><span class="display-latest-please">へお越しください' in page
     assert '<meta http-equiv="refresh" content="5">' in page  # inside <noscript>
     assert "counter-display.js" in page
     assert "style=" not in page and "<script>" not in page  # the CSP allows neither

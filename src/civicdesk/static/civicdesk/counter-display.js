@@ -29,8 +29,13 @@
   function render(state) {
     var now = state.calls[0];
     var latestSlot = document.querySelector("[data-latest-slot]");
+    var counter = el("p", "display-latest-counter");
+    if (now) {
+      counter.appendChild(el("span", "display-latest-counter-name", now.counter));
+      counter.appendChild(el("span", "display-latest-please", "へお越しください"));
+    }
     replace(latestSlot, now
-      ? [el("p", "display-latest-number", now.label), el("p", "display-latest-counter", now.counter + "へお越しください")]
+      ? [el("p", "display-latest-number", now.label), counter]
       : [el("p", "display-empty", "お呼び出しまでお待ちください")]);
     replace(document.querySelector("[data-earlier-slot]"), state.calls.slice(1).map(function (call) {
       var item = el("li", "display-call");

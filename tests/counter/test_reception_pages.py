@@ -144,3 +144,8 @@ def test_other_roles_may_not_open_reception(client, municipality, desk, role):
     assert client.get(URL).status_code == 403
     assert client.post(URL, {"queue": desk.certificates.pk}).status_code == 403
     assert not Ticket.objects.exists()
+
+
+def test_reception_links_to_the_bereavement_desks_check_in(at_reception):
+    page = at_reception.get(URL).content.decode()
+    assert f'href="{reverse("counter:bereavement_reception")}"' in page

@@ -140,7 +140,8 @@ def test_a_second_call_next_while_one_is_called_is_refused(desk, clerk):
     [
         ("1", "nobody", "--user: 有効なユーザー nobody はいません。"),
         ("1", "reception", "--user: {user} には番号札を呼び出す権限がありません。"),
-        ("7", "clerk", "--counter: 使用中の窓口 7 はありません。"),
+        ("7", "clerk", "--counter: {user} が担当できる使用中の窓口 7 はありません。"),
+        ("9", "clerk", "--counter: {user} が担当できる使用中の窓口 9 はありません。"),
     ],
 )
 def test_call_next_refusals(desk, reception, clerk, counter, user, message):

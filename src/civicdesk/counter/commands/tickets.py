@@ -26,7 +26,7 @@ from civicdesk.core.calendar import TOKYO
 from civicdesk.core.models import Municipality
 from civicdesk.counter.choices import DisplayKind
 from civicdesk.counter.commands.registry import Subcommand, register
-from civicdesk.counter.models import Counter, Queue, Ticket
+from civicdesk.counter.models import Queue, Ticket
 from civicdesk.counter.selectors import tickets as selectors
 from civicdesk.counter.services import displays, tickets
 
@@ -141,11 +141,10 @@ def _call_next_arguments(parser) -> None:
 def _call_next(command, options: dict) -> int:
     user = _user(options["user"], selectors.may_work_desk, "番号札を呼び出す")
     code = options["counter"]
-    counter = Counter.objects.filter(
-        municipality_id=selectors.municipality_id_for(user), code=code, active=True
-    ).first()
+    # The counters this user may work at: a clerk's windows, a cashier's cash desk.
+    counter = selectors.counters_for(user).filter(code=code).first()
     if counter is None:
-        raise Refused(f"--counter: 使用中の窓口 {code} はありません。")
+        raise Refused(f"--counter: {user.username} が担当できる使用中の窓口 {code} はありません。")
     ticket = tickets.call_next(acting_user=user, counter=counter)
     if ticket is None:
         return _write(command, options, {"ticket": None, "counter": code}, "お待ちの方はいません。")

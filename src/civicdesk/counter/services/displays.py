@@ -25,10 +25,12 @@ def key_sha256(key: str) -> str:
 
 
 def register_display(
-    *, acting_user, municipality: Municipality, name: str, kind: str
+    *, acting_user, municipality: Municipality | None, name: str, kind: str
 ) -> tuple[DisplayDevice, str]:
     """A new screen of ``kind`` (待合表示 or 会計呼び出し): the device and its key, which is
     never stored and cannot be shown again (a lost key means registering the screen anew)."""
+    if municipality is None:
+        raise ValidationError("自治体が登録されていません。管理画面で自治体を登録してください。")
     name = (name or "").strip()
     errors = {}
     if not name:

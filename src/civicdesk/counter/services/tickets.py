@@ -11,7 +11,10 @@ query; every figure is computed from the events):
     serving ─交付・会計へ→ pickup;  serving / called / pickup ─完了→ done;  called ─不在→ no_show
 
 Numbers come from one INSERT … ON CONFLICT DO UPDATE … RETURNING per ticket (no gaps, no
-duplicates under concurrent issuing: a refused issue rolls its number back with it). A counter
+duplicates under concurrent issuing: a refused issue rolls its number back with it). Whether
+the counter is open comes from the business calendar through the per-process day cache of
+``dunning.selectors.queue.service_day`` (a floor below; dropped on any calendar change, 60 s
+at most in other processes), so an issue costs four statements, not eleven. A counter
 calls under a lock on its own row, so a second 次の方 racing the first is refused; tickets are
 taken with SKIP LOCKED on PostgreSQL, so two counters never call the same ticket.
 """

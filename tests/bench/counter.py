@@ -28,7 +28,8 @@ visible p95 ≤ 2.5 s.
         .venv/bin/python -m tests.bench.counter --out bench/results.json
 
 Figures merge into the results file under each bench's key and the database vendor (as
-tests/bench/run.py does); the exit status is 1 when a target is missed.
+tests/bench/run.py does); the exit status is 1 when a target is missed (the timings on
+PostgreSQL; duplicates, gaps, double calls and missed calls on either database).
 """
 
 from __future__ import annotations
@@ -437,14 +438,16 @@ def _poll(url: str, stop, rng: random.Random) -> dict:
 # --- Running ----------------------------------------------------------------------------------
 
 
-def missed_targets(results: dict) -> list[str]:
+def missed_targets(results: dict, vendor: str) -> list[str]:
+    """The timing targets hold on PostgreSQL (the production database); correctness (no
+    duplicate, gap, double call or missed call) holds on both."""
     missed = []
     for name, limits in TARGETS.items():
         figures = results.get(name)
         if figures is None:
             continue
         for key, limit in limits.items():
-            if figures[key] > limit:
+            if vendor == "postgresql" and figures[key] > limit:
                 missed.append(f"{name}.{key} = {figures[key]} > {limit}")
         for key in ("duplicates", "gaps", "called_twice", "missed", "errors"):
             if figures.get(key):
@@ -494,7 +497,7 @@ def main() -> int:
             {key: {vendor: value} for key, value in results.items()}, ensure_ascii=False, indent=2
         )
     )
-    missed = missed_targets(results)
+    missed = missed_targets(results, vendor)
     for line in missed:
         print(f"target missed: {line}", file=sys.stderr)
     return 1 if missed else 0

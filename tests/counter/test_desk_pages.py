@@ -87,6 +87,9 @@ def test_next_calls_and_shows_the_ticket_with_its_buttons(client, clerk, desk):
     for key in ('data-key="enter"', 'data-key="r"', 'data-key="f"', 'data-key="h"', 'data-key="c"'):
         assert key in page
     assert re.search(r'data-testid="next"\s+disabled', page)  # 次の方 waits for this one
+    transfer = page.split('data-testid="transfer-form"')[1].split("</form>")[0]
+    assert f'value="{desk.moves.pk}"' in transfer
+    assert f'value="{desk.certificates.pk}"' not in transfer  # it waits there already
 
 
 def test_a_racing_second_next_is_refused_cleanly(client, clerk, desk):

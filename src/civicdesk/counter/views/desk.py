@@ -43,11 +43,10 @@ def desk(request):
         )
         return render(request, "counter/desk/choose.html", {"form": form, "counter": counter})
     state = selectors.desk(counter)
-    context = {
-        "desk": state,
-        "transfer_form": TransferForm(queues=selectors.queues_for(request.user)),
-        "park_form": ParkForm(),
-    }
+    queues = selectors.queues_for(request.user)
+    if state.current is not None:  # where it waits already is no transfer
+        queues = queues.exclude(pk=state.current.waiting_in_id)
+    context = {"desk": state, "transfer_form": TransferForm(queues=queues)}
     return render(request, "counter/desk/page.html", context)
 
 

@@ -82,10 +82,12 @@ def book_reservation(
     visitor_phone: str,
     visitor_relationship: str = "",
     client_key: uuid.UUID | None = None,
+    at: dt.datetime | None = None,
 ) -> BereavementReservation:
-    """A visit booked by phone or at the counter in a free slot of the coming counter hours.
+    """A visit booked by phone or at the counter in a free slot of the coming counter hours
+    (coming from ``at``, the moment the booking is taken: now unless given).
     The same ``client_key`` again (a resent form) returns the first reservation."""
-    now = timezone.now()
+    now = at or timezone.now()
     municipality_id = acting_user.municipality_id
     with transaction.atomic():
         desk = (
@@ -302,9 +304,9 @@ def _locked_open(acting_user, reservation: BereavementReservation) -> Bereavemen
     return case
 
 
-def _end(acting_user, case: BereavementReservation, status: str, reason: str) -> None:
+def _end(acting_user, case: BereavementReservation, status: str, reason: str, at=None) -> None:
     case.status = status
-    case.ended_at = timezone.now()
+    case.ended_at = at or timezone.now()
     case.save(update_fields=["status", "ended_at"])
     record_access(
         acting_user=acting_user,
@@ -426,7 +428,9 @@ def tick_task(
     return locked
 
 
-def finish_case(*, acting_user, reservation: BereavementReservation) -> BereavementReservation:
+def finish_case(
+    *, acting_user, reservation: BereavementReservation, at: dt.datetime | None = None
+) -> BereavementReservation:
     """完了: the visit is over: answers recorded and every section concerned told."""
     with transaction.atomic():
         case = _locked_open(acting_user, reservation)
@@ -442,7 +446,7 @@ def finish_case(*, acting_user, reservation: BereavementReservation) -> Bereavem
                 f"関係課への周知が済んでいません: {'、'.join(unnotified)}。"
                 "周知してから完了してください。"
             )
-        _end(acting_user, case, Status.DONE, "おくやみコーナーの対応完了")
+        _end(acting_user, case, Status.DONE, "おくやみコーナーの対応完了", at)
     return case
 
 

@@ -182,15 +182,10 @@ class Desk:
     parked: list[Ticket]
     waiting: list[tuple[Queue, int]]
     pickup_waiting: int  # tickets waiting for the cashier (its desk only)
-    transfer_queues: list[Queue] = field(default_factory=list)
 
     @property
     def cashier(self) -> bool:
         return self.counter.kind == CounterKind.CASHIER
-
-    @property
-    def waiting_total(self) -> int:
-        return self.pickup_waiting if self.cashier else sum(n for _, n in self.waiting)
 
 
 def desk_tickets(counter: Counter) -> QuerySet[Ticket]:
@@ -226,7 +221,6 @@ def desk(counter: Counter, *, now: dt.datetime | None = None) -> Desk:
         parked=parked,
         waiting=[(queue, n) for queue, n in counts if queue.pk in served],
         pickup_waiting=0,
-        transfer_queues=[queue for queue, _ in counts],
     )
 
 

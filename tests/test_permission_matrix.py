@@ -7,6 +7,7 @@ parameters included, every role, anonymous and outsiders); this file only holds 
 import pytest
 from django.urls import reverse
 
+from civicdesk.accounts.navigation import COUNTER_ITEMS
 from tests.conftest import sign_in
 from tests.test_access_matrix import TABLE
 
@@ -51,7 +52,18 @@ NOT_IN_NAVIGATION = {
     "privacy:status_reports",
     "privacy:purge_plans",
     "privacy:purge_plan_new",
+    # The counters' panels, forms and files, reached from their pages.
+    "counter:desk_waiting",
+    "counter:congestion_panel",
+    "counter:bereavement_book",
+    "counter:day_total_pdf",
 }
+# 窓口業務 (counter:index) lists a role's counter pages its menu does not show.
+COUNTER_SECTION = {item.url_name for item in COUNTER_ITEMS}
+
+
+def counter_section_of(role: str) -> set[str]:
+    return {item.url_name for item in COUNTER_ITEMS if role in item.roles}
 
 
 def pages_the_role_may_open(role: str) -> set[str]:
@@ -74,7 +86,7 @@ def test_navigation_shows_only_what_the_role_may_open(client, users_by_role, set
     sign_in(client, users_by_role[role])
     nav = client.get(reverse("core:home")).context["shell_nav"]
     shown = {item.url_name for item in nav}
-    assert shown == pages_the_role_may_open(role) - NOT_IN_NAVIGATION
+    assert shown == pages_the_role_may_open(role) - NOT_IN_NAVIGATION - counter_section_of(role)
 
 
 PRIVACY_SECTION = {
@@ -102,3 +114,23 @@ def test_the_privacy_section_lists_only_what_the_role_may_open(
     assert listed == expected
     for name in expected:
         assert f'href="{reverse(name)}"' in response.content.decode()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_counter_page_a_role_may_open_is_in_its_menu_or_on_its_counter_page(
+    client, users_by_role, settings, role
+):
+    settings.ROSTER_REQUIRED = False
+    sign_in(client, users_by_role[role])
+    may_open = pages_the_role_may_open(role)
+    expected = counter_section_of(role)
+    assert expected <= may_open, expected - may_open
+    nav = {item.url_name for item in client.get(reverse("core:home")).context["shell_nav"]}
+    assert not (nav & expected)  # once: in the menu or on the section page
+    assert (may_open & COUNTER_SECTION) - nav == expected
+    response = client.get(reverse("counter:index"))
+    if not expected:
+        assert response.status_code == 403
+        return
+    listed = {item.url_name for item in response.context["items"]}
+    assert listed == expected

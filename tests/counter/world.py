@@ -14,7 +14,15 @@ from civicdesk.core.demo_calendar import _create as create_demo_calendar
 from civicdesk.core.models.calendar import Service
 from civicdesk.counter.bereavement_catalogue import demo_catalogue
 from civicdesk.counter.models import BereavementQuestion, Counter, Procedure, Queue
-from civicdesk.counter.services import bereavement, day_close, fees, plates, requests, tickets
+from civicdesk.counter.services import (
+    bereavement,
+    day_close,
+    displays,
+    fees,
+    plates,
+    requests,
+    tickets,
+)
 from civicdesk.counter.services.catalogue import set_up_counters
 from tests.counter.flow import open_full
 
@@ -73,7 +81,12 @@ def build_counter_world(municipality, users) -> dict[str, list]:
     closed = day_close.close_day(acting_user=cashier, day=yesterday, denominations={})
 
     case = _bereavement_case(municipality, reception, clerk)
+    device, key = displays.register_display(
+        acting_user=users["supervisor"], municipality=municipality, name="待合", kind="waiting_room"
+    )
     return {
+        "display_key": [key],
+        "display_device": [device.pk],
         "counter_ticket": [serving.pk],
         "counter_request": [open_request.pk],
         "permit_request": [permit_request.pk],

@@ -63,6 +63,25 @@ NAV_ITEMS = [
     NavItem("職員への依頼", "dunning:staff_requests", frozenset({Role.SUPERVISOR, Role.STAFF})),
     NavItem("効果なし", "dunning:no_effect", frozenset({Role.SUPERVISOR, Role.STAFF})),
     NavItem("データ取込み", "receivables:imports", frozenset({Role.STAFF})),
+    # The service counters (seed 003): each role's own work page, and the section 窓口業務.
+    NavItem("発券", "counter:reception", frozenset({Role.RECEPTION})),
+    NavItem("窓口", "counter:desk", frozenset({Role.COUNTER_CLERK, Role.CASHIER})),
+    NavItem("会計", "counter:cashier", frozenset({Role.CASHIER})),
+    NavItem("審査", "counter:reviews", frozenset({Role.STAFF})),
+    NavItem(
+        "窓口業務",
+        "counter:index",
+        frozenset(
+            {
+                Role.RECEPTION,
+                Role.COUNTER_CLERK,
+                Role.CASHIER,
+                Role.SUPERVISOR,
+                Role.STAFF,
+                Role.INSPECTOR,
+            }
+        ),
+    ),
     NavItem("個人情報管理", "privacy:index", PRIVACY_ROLES),
     NavItem("システム管理", "admin:index", frozenset({Role.ADMIN})),
 ]
@@ -125,6 +144,105 @@ PRIVACY_ITEMS = [
         "アクセスログの毎日の分析で見つかった確認事項。",
     ),
 ]
+
+
+_COUNTER_ALL = frozenset(
+    {Role.RECEPTION, Role.COUNTER_CLERK, Role.CASHIER, Role.SUPERVISOR, Role.STAFF}
+)
+
+# The pages of 窓口業務 (seed 003), for the roles that do not have them in the menu.
+COUNTER_ITEMS = [
+    SectionItem(
+        "発券（受付）",
+        "counter:reception",
+        frozenset({Role.SUPERVISOR}),
+        "番号札の発券。受付の応援や確認に。",
+    ),
+    SectionItem(
+        "混雑状況",
+        "counter:congestion",
+        frozenset({Role.SUPERVISOR, Role.STAFF}),
+        "待ち行列ごとの待ち人数・最長待ち時間・目標時間内の割合、開いている窓口。",
+    ),
+    SectionItem(
+        "請求・届出",
+        "counter:requests",
+        frozenset({Role.COUNTER_CLERK, Role.CASHIER, Role.SUPERVISOR, Role.STAFF}),
+        "窓口で受け付けた請求・届出と、その確認事項・審査・交付の状況。",
+    ),
+    SectionItem(
+        "郵送・公用の請求",
+        "counter:request_new_postal",
+        frozenset({Role.COUNTER_CLERK}),
+        "番号札のない郵送請求・公用請求の受付。",
+    ),
+    SectionItem(
+        "日計・精算",
+        "counter:day_close",
+        frozenset({Role.CASHIER, Role.SUPERVISOR, Role.STAFF}),
+        "その日の手数料の集計、金種ごとの現金実査、過不足の理由、職員の確認。",
+    ),
+    SectionItem(
+        "改ざん防止用紙",
+        "counter:paper",
+        frozenset({Role.COUNTER_CLERK, Role.CASHIER, Role.SUPERVISOR, Role.STAFF}),
+        "受入・使用・書損・棚卸と在庫。",
+    ),
+    SectionItem(
+        "臨時運行許可",
+        "counter:plates",
+        frozenset({Role.COUNTER_CLERK, Role.SUPERVISOR, Role.STAFF}),
+        "番号標の発行管理簿（貸出・返却・期限切れ）。",
+    ),
+    SectionItem(
+        "おくやみコーナー（本日の予約・来庁）",
+        "counter:bereavement_reception",
+        frozenset({Role.RECEPTION, Role.COUNTER_CLERK}),
+        "予約の受付（電話・窓口）と来庁時の番号札。",
+    ),
+    SectionItem(
+        "おくやみコーナー（予約枠）",
+        "counter:bereavement_slots",
+        frozenset({Role.RECEPTION, Role.COUNTER_CLERK, Role.SUPERVISOR, Role.STAFF}),
+        "今後2週間の予約枠と空き。",
+    ),
+    SectionItem(
+        "おくやみコーナー（相談記録）",
+        "counter:bereavement_cases",
+        frozenset({Role.COUNTER_CLERK, Role.SUPERVISOR, Role.STAFF}),
+        "聞き取り、必要な手続と関係課への周知、案内の印刷。",
+    ),
+    SectionItem(
+        "窓口の開庁日",
+        "counter:hours",
+        _COUNTER_ALL,
+        "開庁日と時間（月曜の延長、指定開庁日）。職員は土日の開庁日を指定します。",
+    ),
+    SectionItem(
+        "手続と手数料",
+        "counter:procedures",
+        _COUNTER_ALL,
+        "手続ごとの確認事項・請求者・審査の要否と手数料。",
+    ),
+    SectionItem(
+        "表示端末",
+        "counter:displays",
+        frozenset({Role.SUPERVISOR, Role.STAFF}),
+        "待合表示・会計呼び出し表示の端末の登録と停止。",
+    ),
+    SectionItem(
+        "窓口業務の報告書",
+        "reports:counter_index",
+        frozenset({Role.SUPERVISOR, Role.STAFF, Role.INSPECTOR}),
+        "日次・月次・年次の業務報告書（Excel・PDF・CSV）。",
+    ),
+]
+
+
+def counter_items_for(user) -> list[SectionItem]:
+    if not user.is_authenticated:
+        return []
+    return [item for item in COUNTER_ITEMS if user.role in item.roles]
 
 
 def privacy_items_for(user) -> list[SectionItem]:

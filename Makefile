@@ -57,6 +57,10 @@ bench: $(VENV)/.installed-dev
 	@# The monthly report over 1,000,000 contacts, each database fresh (issue 7).
 	env -u DATABASE_URL $(BIN)/python -m tests.bench.report_monthly --out bench/results.json
 	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python -m tests.bench.report_monthly --out bench/results.json
+	@# The counters (issue 17): tickets, calls and displays on PostgreSQL; the day close on both.
+	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python -m tests.bench.counter --out bench/results.json
+	env -u DATABASE_URL $(BIN)/python -m tests.bench.counter_cash --out bench/results.json
+	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python -m tests.bench.counter_cash --out bench/results.json
 	@echo "==> bench/results.json"
 
 # 60 simulated operators for 5 minutes against gunicorn and a throwaway PostgreSQL (issue 8).

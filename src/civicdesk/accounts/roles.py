@@ -118,6 +118,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "counter.add_papermovement",
         "counter.add_displaydevice",
         "counter.change_displaydevice",
+        # Stands in at reception on busy mornings (seed 003 §8: staff every counter).
+        "counter.add_ticket",
         "accounts.view_user",
         "accounts.view_team",
         "privacy.add_exportrecord",
@@ -187,6 +189,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "counter.*_bereavementprocedure",
         "counter.*_bereavementdesk",
         "counter.*_temporaryplate",
+        "counter.*_displaydevice",
         # Designated weekend mornings (seed 003 §5(3)) are the municipality's to set.
         "core.add_designatedday",
         # Reports are for the municipality: staff read them and set the yearly targets.

@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # Imported here: the models these modules use are loaded only now.
-        from civicdesk.core import demo, demo_parts
+        from civicdesk.core import calendar_cache, demo, demo_parts
 
         demo_parts.register_demo_part(demo.DEMO_PART)
+        calendar_cache.connect_calendar_cache()

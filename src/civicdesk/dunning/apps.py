@@ -12,12 +12,11 @@ class DunningConfig(AppConfig):
         # the export requests (privacy.services.export_requests).
         from civicdesk.core.demo_parts import register_demo_part
         from civicdesk.dunning import demo, exporters, hooks, personal_data
-        from civicdesk.dunning.selectors import contacts_export, queue
+        from civicdesk.dunning.selectors import contacts_export
         from civicdesk.privacy.personal_data import register_personal_data
 
         hooks.connect()
         contacts_export.connect()
         exporters.register()
-        queue.connect_calendar_cache()
         register_demo_part(demo.DEMO_PART)
         register_personal_data(personal_data.PERSONAL_DATA)

@@ -13,7 +13,7 @@ query; every figure is computed from the events):
 Numbers come from one INSERT … ON CONFLICT DO UPDATE … RETURNING per ticket (no gaps, no
 duplicates under concurrent issuing: a refused issue rolls its number back with it). Whether
 the counter is open comes from the business calendar through the per-process day cache of
-``dunning.selectors.queue.service_day`` (a floor below; dropped on any calendar change, 60 s
+``core.calendar_cache.service_day`` (dropped on any calendar change, 60 s
 at most in other processes), so an issue costs four statements, not eleven. A counter
 calls under a lock on its own row, so a second 次の方 racing the first is refused; tickets are
 taken with SKIP LOCKED on PostgreSQL, so two counters never call the same ticket.
@@ -30,6 +30,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from civicdesk.core.calendar import TOKYO, Service
+from civicdesk.core.calendar_cache import service_day
 from civicdesk.counter.choices import (
     CounterKind,
     TicketEventKind,
@@ -43,7 +44,6 @@ from civicdesk.counter.models import (
     TicketEvent,
     TicketSequence,
 )
-from civicdesk.dunning.selectors.queue import service_day
 
 Kind = TicketEventKind
 Status = TicketStatus

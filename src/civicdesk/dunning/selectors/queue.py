@@ -20,8 +20,6 @@ its time on.
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -38,22 +36,14 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 from civicdesk.accounts.models import Role
 from civicdesk.core import calendar
+from civicdesk.core.calendar_cache import service_day
 from civicdesk.core.choices import RevenueType
-from civicdesk.core.models import Municipality
 from civicdesk.core.models.calendar import (
-    BusinessCalendar,
-    Closure,
-    DesignatedDay,
-    EveningExtension,
-    NationalHoliday,
-    NthWeekdayOpening,
     Service,
-    WeeklyHours,
 )
 from civicdesk.dunning.choices import (
     NOT_REACHED_OUTCOMES,
@@ -82,61 +72,12 @@ ROLE_CHANNELS = {
     Role.SUPERVISOR: (CampaignChannel.CALL,),
 }
 # The calendar question costs ~10 queries and 50 operators claim all day: one answer per
-# (municipality, service, day) is kept this long in each process.
-CALENDAR_CACHE_SECONDS = 60
 NO_EFFECT_LIMIT = 500
 
 # Outcomes that prove the number reaches the person (for ordering phones).
 SUCCESSFUL_OUTCOMES = tuple(
     sorted(set(ContactOutcome.values) - set(NOT_REACHED_OUTCOMES) - {ContactOutcome.WRONG_NUMBER})
 )
-
-
-# --- The calendar, cached per process ---------------------------------------------------------
-
-_calendar_cache: dict[tuple[int, str, dt.date], tuple[float, calendar.DayInfo | None]] = {}
-_calendar_cache_lock = threading.Lock()
-
-
-def clear_calendar_cache(**_kwargs) -> None:
-    with _calendar_cache_lock:
-        _calendar_cache.clear()
-
-
-def connect_calendar_cache() -> None:
-    """Any change to a calendar (or a new municipality, as in every test) drops the cache at
-    once in this process; other processes see it within CALENDAR_CACHE_SECONDS."""
-    for model in (
-        Municipality,
-        BusinessCalendar,
-        WeeklyHours,
-        NthWeekdayOpening,
-        EveningExtension,
-        DesignatedDay,
-        Closure,
-        NationalHoliday,
-    ):
-        for signal in (post_save, post_delete):
-            signal.connect(
-                clear_calendar_cache,
-                sender=model,
-                dispatch_uid=f"dunning.queue.calendar.{signal is post_save}.{model.__name__}",
-            )
-
-
-def service_day(municipality_id: int, service: str, day: dt.date) -> calendar.DayInfo | None:
-    """The service's hours on ``day`` (None: the municipality has no such calendar)."""
-    key = (municipality_id, str(service), day)
-    cached = _calendar_cache.get(key)
-    if cached is not None and cached[0] > time.monotonic():
-        return cached[1]
-    try:
-        info = calendar.day_info(service, day, municipality=Municipality(pk=municipality_id))
-    except calendar.CalendarNotFound:
-        info = None
-    with _calendar_cache_lock:
-        _calendar_cache[key] = (time.monotonic() + CALENDAR_CACHE_SECONDS, info)
-    return info
 
 
 def channel_open(campaign: Campaign, now: dt.datetime) -> bool:

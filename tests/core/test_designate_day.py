@@ -15,10 +15,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.forms import inlineformset_factory
 
 from civicdesk.audit.models import AccessLogEntry
 from civicdesk.core import calendar
-from civicdesk.core.models.calendar import DesignatedDay
+from civicdesk.core.forms import DesignatedDayFormSet
+from civicdesk.core.models.calendar import BusinessCalendar, DesignatedDay
 from civicdesk.core.services import add_closure, add_designated_day, setup_demo_calendars
 from tests.conftest import _user
 
@@ -209,3 +211,37 @@ def test_command_exits_1_with_the_reason_in_japanese_on_stderr():
     assert done.returncode == 1, done.stderr.decode("utf-8")
     assert done.stdout == b""
     assert "--date の日付が正しくありません: 2026-13-01" in done.stderr.decode("utf-8")
+
+
+# --- The admin's inline keeps the same rule ------------------------------------------------------
+
+
+def _inline(counter, rows: list[dict]):
+    formset_class = inlineformset_factory(
+        BusinessCalendar,
+        DesignatedDay,
+        formset=DesignatedDayFormSet,
+        fields=["date", "start", "end", "label"],
+        extra=len(rows),
+    )
+    data = {
+        "designated_days-TOTAL_FORMS": str(len(rows)),
+        "designated_days-INITIAL_FORMS": "0",
+        "designated_days-MIN_NUM_FORMS": "0",
+        "designated_days-MAX_NUM_FORMS": "1000",
+    }
+    for index, row in enumerate(rows):
+        data |= {f"designated_days-{index}-{name}": value for name, value in row.items()}
+    return formset_class(data, instance=counter, prefix="designated_days")
+
+
+def test_the_admin_inline_refuses_an_open_day_as_the_service_does(counter):
+    open_day = _inline(
+        counter, [{"date": "2026-06-10", "start": "08:30", "end": "12:00", "label": "土日開庁"}]
+    )
+    assert not open_day.is_valid()
+    assert "2026年6月10日（水）は開庁日のため指定できません" in str(open_day.non_form_errors())
+    saturday = _inline(
+        counter, [{"date": "2026-06-13", "start": "08:30", "end": "12:00", "label": "土日開庁"}]
+    )
+    assert saturday.is_valid(), saturday.errors

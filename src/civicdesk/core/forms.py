@@ -11,6 +11,7 @@ from django.forms.models import BaseInlineFormSet
 
 from civicdesk.core.japanese import fiscal_year_of
 from civicdesk.core.models.calendar import DesignatedDay, designated_limit_message
+from civicdesk.core.services import refuse_unless_closed
 
 
 def add_service_errors(
@@ -87,7 +88,21 @@ class DesignatedDayFormSet(BaseInlineFormSet):
                 .exclude(pk__in=edited_pks)
                 .values_list("date", flat=True)
             )
+        self._refuse_open_days()
         per_year = Counter(fiscal_year_of(day) for day in [*kept_dates, *saved])
         for day in sorted(kept_dates):
             if per_year[fiscal_year_of(day)] > limit:
                 raise ValidationError(designated_limit_message(limit, day))
+
+    def _refuse_open_days(self) -> None:
+        """The same rule as the staff page and the command: a designated day opens a day the
+        calendar otherwise keeps closed (judged by the calendar's saved rules)."""
+        if not self.instance.pk:
+            return
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if data.get("date") and not data.get("DELETE") and form.has_changed():
+                try:
+                    refuse_unless_closed(self.instance, data["date"])
+                except ValidationError as error:
+                    raise ValidationError(error.message_dict["date"]) from error

@@ -43,7 +43,7 @@ def add_designated_day(
     calendar's yearly limit (per fiscal year, April–March)."""
     with transaction.atomic():
         locked = _lock(calendar)
-        _refuse_unless_closed(locked, date)
+        refuse_unless_closed(locked, date)
         day = DesignatedDay(calendar=locked, date=date, start=start, end=end, label=label)
         day.full_clean()
         day.save()
@@ -56,7 +56,7 @@ def add_designated_day(
     return day
 
 
-def _refuse_unless_closed(calendar: BusinessCalendar, date: dt.date) -> None:
+def refuse_unless_closed(calendar: BusinessCalendar, date: dt.date) -> None:
     closure = Closure.objects.filter(calendar=calendar, date=date).first()
     named = f"{date.year}年{date.month}月{date.day}日（{WEEKDAY_SHORT[date.weekday()]}）"
     if closure is not None:

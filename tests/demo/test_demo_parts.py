@@ -43,9 +43,9 @@ def only_these_parts(monkeypatch):
 
 def test_every_app_with_demo_data_registers_its_part_in_the_floor_order():
     names = [part.name for part in demo_parts.demo_parts()]
-    assert names == ["core", "accounts", "receivables", "dunning", "sms", "reports"]
+    assert names == ["core", "accounts", "receivables", "dunning", "sms", "counter", "reports"]
     removable = [part.name for part in demo_parts.demo_parts() if part.remove]
-    assert removable == ["receivables", "dunning", "sms"]
+    assert removable == ["receivables", "dunning", "sms", "counter"]
 
 
 def test_a_name_is_registered_once_and_the_same_part_again_changes_nothing(only_these_parts):
@@ -118,16 +118,21 @@ def test_rebuild_removes_the_last_part_first_just_before_the_first_part_with_a_r
 
 def test_a_fresh_demo_without_obligors_says_once_per_part_that_it_made_nothing(var_dir):
     out = StringIO()
-    call_command("demo", "--obligors", "0", stdout=out)
+    # No history (the counters' would be made without obligors: they need none).
+    call_command("demo", "--obligors", "0", "--history-days", "0", stdout=out)
     lines = out.getvalue().splitlines()
     for skipped in (
         "滞納データ: 納付義務者 0 人のため作成しません。",
         "催告計画: 納付義務者がいないため作成しません。",
         "SMS: 対象者がいないため催告計画を作成しません（テンプレート 5 件を用意しました）。",
-        "対応履歴: 対象者がいないため作成しません。",
+        "窓口の履歴: 日数が 0 のため作成しません。",
+        "対応履歴: 日数が 0 のため作成しません。",
     ):
         assert lines.count(skipped) == 1, (skipped, lines)
-    assert len(lines) == 6  # the municipality, the users, and the four lines above
+    counter = [line for line in lines if line.startswith(("窓口: ", "表示端末「"))]
+    assert len(counter) == 3  # the counters' set-up and its two displays, made
+    # The municipality, the users, the five lines above and the counters' three.
+    assert len(lines) == 10
 
 
 def test_the_demo_app_imports_no_domain_app():

@@ -10,12 +10,14 @@ import pytest
 from django.core.management import call_command
 
 from civicdesk.core.demo import demo_municipality
+from civicdesk.counter.models import Ticket
 from civicdesk.dunning.models import Campaign, Contact
 from civicdesk.registry.models import Obligor
 
 pytestmark = pytest.mark.django_db
 
 HISTORY_DAYS = "35"  # the SMS batch of the history goes out on an open day a month back
+COUNTER_DAYS = "3"  # the counters' history is the counter tests' (tests/counter): a few days here
 
 
 @pytest.fixture(autouse=True)
@@ -28,7 +30,15 @@ def var_dir(settings, tmp_path):
 def run_demo(obligors: int, *args) -> list[str]:
     out = StringIO()
     call_command(
-        "demo", "--obligors", str(obligors), "--history-days", HISTORY_DAYS, *args, stdout=out
+        "demo",
+        "--obligors",
+        str(obligors),
+        "--history-days",
+        HISTORY_DAYS,
+        "--counter-days",
+        COUNTER_DAYS,
+        *args,
+        stdout=out,
     )
     return out.getvalue().splitlines()
 
@@ -43,6 +53,8 @@ def test_the_demo_builds_on_a_fresh_database_whatever_the_number_of_obligors(obl
     assert Campaign.objects.filter(municipality=municipality).exists() == bool(obligors)
     assert any(line.startswith(("SMS", "催告計画「国保 SMS")) for line in lines), lines
     assert any("対応履歴" in line for line in lines), lines
+    assert any(line.startswith("窓口の履歴 ") for line in lines), lines
+    assert Ticket.objects.filter(queue__municipality=municipality).exists()
 
 
 def test_running_it_again_keeps_everything_and_says_so_once_per_part():
@@ -55,5 +67,6 @@ def test_running_it_again_keeps_everything_and_says_so_once_per_part():
         "作り直すには --rebuild を指定してください。",
         "催告計画: 作成済みのため作りません。",
         "SMS: 催告計画は作成済みのため作りません。",
+        "窓口の履歴: 作成済みのため作りません。",
         "対応履歴: 作成済みのため作りません。",
     ]

@@ -43,6 +43,7 @@ class DemoContext:
     obligors: int  # how many obligors were asked for (0: none)
     as_of: dt.date | None = None  # the day the generated data describes (None: its default)
     history_days: int | None = None  # days of contact history (None: the part's default)
+    counter_days: int | None = None  # days of counter history (None: as history_days)
     rebuild: bool = False
     # Whoever runs the demo; None: the system (a command has no signed-in user).
     acting_user: Any = None

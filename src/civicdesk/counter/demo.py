@@ -43,7 +43,9 @@ def build(context: DemoContext) -> dict | Skipped:
             f"手数料 {made['fees']} 件を登録しました。"
         )
     _displays(context)
-    days = HISTORY_DAYS if context.history_days is None else context.history_days
+    days = next(
+        (d for d in (context.counter_days, context.history_days) if d is not None), HISTORY_DAYS
+    )
     if not days:
         return Skipped("窓口の履歴: 日数が 0 のため作成しません。")
     if Ticket.objects.filter(queue__municipality=municipality, day__lt=context.today).exists():

@@ -32,13 +32,15 @@ def build_demo(
     seed: int = DEMO_SEED,
     as_of: dt.date | None = None,
     history_days: int | None = None,
+    counter_days: int | None = None,
     rebuild: bool = False,
     today: dt.date | None = None,
     say: Callable[[str], None] = print,
 ) -> DemoContext:
     """Build every registered part; returns the context with what each part produced.
 
-    ``history_days`` None leaves the number of days of contact history to its part.
+    ``history_days`` None leaves the number of days of contact history to its part;
+    ``counter_days`` the counters' history (None: as ``history_days``).
     Raises DemoError (Japanese message) when refused or when a part cannot be built.
     """
     if settings.PRODUCTION:
@@ -49,6 +51,7 @@ def build_demo(
         obligors=obligors,
         as_of=as_of,
         history_days=history_days,
+        counter_days=counter_days,
         rebuild=rebuild,
         say=say,
     )

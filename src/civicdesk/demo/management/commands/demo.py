@@ -56,6 +56,11 @@ class Command(BaseCommand):
             help="今日までの対応履歴の日数（既定 90。0 なら作らない）",
         )
         parser.add_argument(
+            "--counter-days",
+            dest="counter_days",
+            help="窓口の履歴の日数（既定: --history-days と同じ、なければ 90。0 なら作らない）",
+        )
+        parser.add_argument(
             "--rebuild",
             action="store_true",
             help="読み込み済みのデモデータを削除して作り直す",
@@ -71,6 +76,8 @@ class Command(BaseCommand):
         obligors = _count("--obligors", options["obligors"])
         days = options.get("history_days")
         history_days = None if days is None else _count("--history-days", days)
+        counter = options.get("counter_days")
+        counter_days = None if counter is None else _count("--counter-days", counter)
         as_of = _day(options["as_of"]) if options.get("as_of") else None
         try:
             build_demo(
@@ -78,6 +85,7 @@ class Command(BaseCommand):
                 seed=options["seed"],
                 as_of=as_of,
                 history_days=history_days,
+                counter_days=counter_days,
                 rebuild=rebuild,
                 say=self.stdout.write,
             )

@@ -311,7 +311,8 @@ def test_no_page_download_or_api_answer_shows_a_field_outside_the_users_policy(c
     sign_in(client, user)
     walker = Walker(client, world, user)
     walk_everything(walker, world)
-    assert walker.opened > len(TABLE)
+    # Every GET row of the table, the API and the world's extra pages (the POST rows are actions).
+    assert walker.opened > sum(1 for row in TABLE.values() if row.method == "GET")
     assert not walker.problems, f"{who}: fields outside the policy:\n" + "\n".join(walker.problems)
 
 

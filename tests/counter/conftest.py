@@ -1,7 +1,7 @@
 """Fixtures of the counter tests: the demo calendars (counter open weekdays 8:30–17:15,
 Mondays to 19:00), two queues, two clerk counters and a cashier, a certificate procedure with
-its fee, and a named user per counter role. The pinned clock (tests/conftest.py) is a
-Wednesday at 10:00, inside counter hours."""
+its fee. The counter roles' users (reception, clerk, cashier) come from tests/conftest.py; its
+pinned clock is a Wednesday at 10:00, inside counter hours."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from types import SimpleNamespace
 import pytest
 
 from civicdesk.core.services import setup_demo_calendars
-from tests.conftest import _user
 from tests.counter.factories import (
     CounterFactory,
     FeeFactory,
@@ -22,21 +21,6 @@ from tests.counter.factories import (
 @pytest.fixture
 def calendars(municipality):
     return setup_demo_calendars(acting_user=None, municipality=municipality)
-
-
-@pytest.fixture
-def reception(municipality):
-    return _user("reception", municipality)
-
-
-@pytest.fixture
-def clerk(municipality):
-    return _user("counter_clerk", municipality)
-
-
-@pytest.fixture
-def cashier(municipality):
-    return _user("cashier", municipality)
 
 
 @pytest.fixture

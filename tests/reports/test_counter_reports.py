@@ -38,13 +38,9 @@ from tests.conftest import _user, sign_in
 from tests.counter import conftest as counter_fixtures
 from tests.pdf import pdftotext
 
-# The counter's fixtures (a small city hall floor: queues A and B, windows 1 and 2, the cashier).
+# The counter's fixtures (a small city hall floor: queues A and B, windows 1 and 2, the cashier);
+# the reception, clerk and cashier users come from tests/conftest.py.
 calendars, desk = counter_fixtures.calendars, counter_fixtures.desk
-reception, clerk, cashier = (
-    counter_fixtures.reception,
-    counter_fixtures.clerk,
-    counter_fixtures.cashier,
-)
 
 WED = dt.date(2026, 6, 10)  # TEST_NOW's day: open 8:30–17:15
 MON = dt.date(2026, 6, 8)  # open to 19:00 (evening extension)

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "civicdesk.dunning",
     "civicdesk.sms",
     "civicdesk.counter",
+    "civicdesk.cards",
     "civicdesk.reports",
     "civicdesk.oversight",
     "civicdesk.demo",

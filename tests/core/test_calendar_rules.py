@@ -11,9 +11,10 @@ from django.db import IntegrityError, transaction
 
 from civicdesk.audit.models import AccessLogEntry
 from civicdesk.core import calendar
-from civicdesk.core.calendar import DayInfo, Service
+from civicdesk.core.calendar import DayInfo
 from civicdesk.core.models import Municipality
 from civicdesk.core.models.calendar import (
+    MUNICIPALITY_SERVICES,
     BusinessCalendar,
     DesignatedDay,
     NationalHoliday,
@@ -108,7 +109,7 @@ def test_shift_across_year_end(demo):
     assert calendar.hours("counter", D("2026-01-06")) == [(T("08:30"), T("17:15"))]
 
 
-@pytest.mark.parametrize("service", Service.values)
+@pytest.mark.parametrize("service", MUNICIPALITY_SERVICES)
 def test_year_end_closed(demo, service):
     closed = [day for day in ("2024-12-29", "2024-12-30", "2024-12-31", "2025-01-01",
                               "2025-01-02", "2025-01-03")]  # fmt: skip
@@ -316,7 +317,7 @@ def test_setup_demo_calendars_is_idempotent(demo, admin_user, municipality):
     demo["calls"].save()
     before = AccessLogEntry.objects.count()
     again = setup_demo_calendars(acting_user=admin_user, municipality=municipality)
-    assert [c.service for c in again] == Service.values
+    assert [c.service for c in again] == MUNICIPALITY_SERVICES
     assert BusinessCalendar.objects.count() == 4
     assert WeeklyHours.objects.count() == 4 * 5
     assert BusinessCalendar.objects.get(service="calls").designated_day_limit == 3  # kept

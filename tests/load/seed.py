@@ -103,9 +103,13 @@ def accounts_json(accounts: list[Account]) -> list[dict]:
 
 
 def _open_calendar(municipality) -> None:
-    from civicdesk.core.models.calendar import BusinessCalendar, Service, WeeklyHours
+    from civicdesk.core.models.calendar import (
+        MUNICIPALITY_SERVICES,
+        BusinessCalendar,
+        WeeklyHours,
+    )
 
-    for service in Service:
+    for service in MUNICIPALITY_SERVICES:
         calendar = BusinessCalendar.objects.create(
             municipality=municipality,
             service=service,

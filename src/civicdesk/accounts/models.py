@@ -14,6 +14,8 @@ class Role(models.TextChoices):
     RECEPTION = "reception", "窓口受付"
     COUNTER_CLERK = "counter_clerk", "窓口担当"
     CASHIER = "cashier", "会計担当"
+    CARD_OPERATOR = "card_operator", "カードコールセンター"
+    VENUE_CLERK = "venue_clerk", "交付会場担当"
     SUPERVISOR = "supervisor", "業務責任者"
     STAFF = "staff", "自治体職員"
     INSPECTOR = "inspector", "監督員"

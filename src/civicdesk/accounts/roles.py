@@ -32,6 +32,9 @@ _COUNTER_FLOOR = [
     "counter.view_fee",
 ]
 
+# Card issuance (seed 004): everyone working there sees the venues, areas and slots.
+_CARD_FLOOR = ["core.view_*", "cards.view_venue", "cards.view_area", "cards.view_slot"]
+
 # Patterns are "app_label.codename" with shell wildcards.
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     # Hands out tickets and books and checks in bereavement-desk visits.
@@ -75,6 +78,28 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "counter.add_dayclose",
         "counter.view_papermovement",
         "counter.add_papermovement",
+    ],
+    # The card call center: finds a target, books, changes, cancels (also FAX), records calls.
+    Role.CARD_OPERATOR: [
+        *_CARD_FLOOR,
+        "cards.view_cardtarget",
+        "cards.view_reservation",
+        "cards.add_reservation",
+        "cards.change_reservation",
+        "cards.view_cardcall",
+        "cards.add_cardcall",
+    ],
+    # A venue's counter: receives the cards sent, checks identity, issues, closes the day.
+    Role.VENUE_CLERK: [
+        *_CARD_FLOOR,
+        "cards.view_cardtarget",
+        "cards.issue_card",
+        "cards.view_reservation",
+        "cards.change_reservation",
+        "cards.view_venuetransfer",
+        "cards.change_venuetransfer",
+        "cards.view_venueday",
+        "cards.add_venueday",
     ],
     Role.OPERATOR: ["core.view_*", *_CONTACT_WORK, "dunning.view_inboundcall"],
     Role.VISITOR: [
@@ -120,6 +145,25 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "counter.change_displaydevice",
         # Stands in at reception on busy mornings (seed 003 §8: staff every counter).
         "counter.add_ticket",
+        # Card issuance: the contractor's 統括責任者 is the recording manager (別紙④ 第3条);
+        # imports the targets, prints and mails, moves the cards, reconciles, registers
+        # disclosure requests for staff to approve.
+        "cards.view_*",
+        "cards.add_targetimport",
+        "cards.add_mailing",
+        "cards.change_mailing",
+        "cards.add_cardreceipt",
+        "cards.add_venuetransfer",
+        "cards.add_reconciliationclose",
+        "cards.add_reservation",
+        "cards.change_reservation",
+        "cards.change_cardtarget",
+        "cards.add_callrecording",
+        "cards.change_callrecording",
+        "cards.play_callrecording",
+        "cards.erase_callrecording",
+        "cards.add_disclosure",
+        "cards.change_disclosure",
         "accounts.view_user",
         "accounts.view_team",
         "privacy.add_exportrecord",
@@ -190,6 +234,19 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "counter.*_bereavementdesk",
         "counter.*_temporaryplate",
         "counter.*_displaydevice",
+        # Card issuance: the ward keeps the venues, the areas and the slots, approves every
+        # disclosure of a recording (別紙④ 第7条) and agrees longer retention (第6条2).
+        "cards.view_*",
+        "cards.*_venue",
+        "cards.*_area",
+        "cards.*_slot",
+        "cards.add_targetimport",
+        "cards.add_reservation",
+        "cards.change_reservation",
+        "cards.change_callrecording",
+        "cards.play_callrecording",
+        "cards.approve_disclosure",
+        "cards.change_disclosure",
         # Designated weekend mornings (seed 003 §5(3)) are the municipality's to set.
         "core.add_designatedday",
         # Reports are for the municipality: staff read them and set the yearly targets.
@@ -223,6 +280,18 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "dunning.view_campaign",
         "dunning.view_letterbatch",
         "sms.view_*",
+        # Card issuance: the registers and the reconciliation, never a recording's sound.
+        "cards.view_venue",
+        "cards.view_area",
+        "cards.view_slot",
+        "cards.view_mailing",
+        "cards.view_cardreceipt",
+        "cards.view_venuetransfer",
+        "cards.view_venueday",
+        "cards.view_reconciliationclose",
+        "cards.view_callrecording",
+        "cards.view_recordingerasure",
+        "cards.view_disclosure",
         "reports.view_*",
     ],
     Role.ADMIN: [

@@ -270,7 +270,11 @@ def get_calendar(service, municipality: Municipality | None = None) -> BusinessC
         municipality = Municipality.objects.default()
     if municipality is None:
         raise CalendarNotFound("自治体が登録されていません。管理画面で自治体を登録してください。")
-    calendar = BusinessCalendar.objects.filter(municipality=municipality, service=value).first()
+    # A service run at several sites (the card venues) has one calendar per site, reached
+    # through the site's own row; the municipality-wide calendar is the one without a site.
+    calendar = BusinessCalendar.objects.filter(
+        municipality=municipality, service=value, site=""
+    ).first()
     if calendar is None:
         raise CalendarNotFound(
             f"{municipality.name}（{municipality.code}）の「{Service(value).label}」の"

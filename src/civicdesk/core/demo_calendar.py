@@ -7,6 +7,8 @@
   weekend mornings a fiscal year (none designated here: the municipality picks them).
 - sms: 9:00–20:00 on open weekdays (no seed fixes it; texts are sent in the daytime).
 
+The card venues (seed 004) each have their own calendar, made with the venue by the cards app.
+
 Called through ``core.services.setup_demo_calendars``, which owns the transaction and logs.
 """
 
@@ -14,7 +16,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from civicdesk.core.models.calendar import BusinessCalendar, Service, Weekday
+from civicdesk.core.models.calendar import (
+    MUNICIPALITY_SERVICES,
+    BusinessCalendar,
+    Service,
+    Weekday,
+)
 
 WORKDAYS = [Weekday.MONDAY, Weekday.TUESDAY, Weekday.WEDNESDAY, Weekday.THURSDAY, Weekday.FRIDAY]
 
@@ -55,9 +62,9 @@ def build_demo_calendars(municipality) -> list[tuple[BusinessCalendar, bool]]:
     Returns (calendar, created) per service, in Service order.
     """
     result = []
-    for service in Service:
+    for service in MUNICIPALITY_SERVICES:
         calendar = BusinessCalendar.objects.filter(
-            municipality=municipality, service=service
+            municipality=municipality, service=service, site=""
         ).first()
         created = calendar is None
         if created:
@@ -66,10 +73,11 @@ def build_demo_calendars(municipality) -> list[tuple[BusinessCalendar, bool]]:
     return result
 
 
-def _create(municipality, service: str, rules: dict) -> BusinessCalendar:
+def _create(municipality, service: str, rules: dict, site: str = "") -> BusinessCalendar:
     calendar = BusinessCalendar(
         municipality=municipality,
         service=service,
+        site=site,
         designated_day_limit=rules.get("designated_day_limit", 6),
     )
     calendar.full_clean()

@@ -19,6 +19,8 @@ from django.db import models, transaction
 from civicdesk.core.japanese import fiscal_year_label, fiscal_year_of
 
 __all__ = [
+    "MUNICIPALITY_SERVICES",
+    "PER_SITE_SERVICES",
     "BusinessCalendar",
     "Closure",
     "DesignatedDay",
@@ -39,6 +41,13 @@ class Service(models.TextChoices):
     VISITS = "visits", "訪問催告"
     SMS = "sms", "SMS催告"
     COUNTER = "counter", "窓口"
+    CARDS = "cards", "カード交付会場"
+
+
+# Services run at several sites, each with its own calendar (the card venues): they have no
+# municipality-wide calendar.
+PER_SITE_SERVICES = frozenset({Service.CARDS})
+MUNICIPALITY_SERVICES = [service for service in Service if service not in PER_SITE_SERVICES]
 
 
 class Weekday(models.IntegerChoices):
@@ -74,6 +83,13 @@ class BusinessCalendar(models.Model):
         verbose_name="自治体",
     )
     service = models.CharField("サービス", max_length=20, choices=Service.choices)
+    site = models.CharField(
+        "場所",
+        max_length=30,
+        blank=True,
+        default="",
+        help_text="複数の場所で行うサービスの場所の記号（例: カード交付会場）。空欄は自治体全体。",
+    )
     closed_on_national_holidays = models.BooleanField("国民の祝日・休日は閉庁", default=True)
     year_end_closure = models.BooleanField("年末年始は閉庁", default=True)
     year_end_start_month = _month_field("年末年始の開始（月）", 12)
@@ -89,17 +105,18 @@ class BusinessCalendar(models.Model):
     class Meta:
         verbose_name = "業務カレンダー"
         verbose_name_plural = "業務カレンダー"
-        ordering = ["municipality", "service"]
+        ordering = ["municipality", "service", "site"]
         constraints = [
             models.UniqueConstraint(
-                fields=["municipality", "service"],
-                name="core_calendar_one_per_service",
-                violation_error_message="この自治体のこのサービスの業務カレンダーは登録済みです。",
+                fields=["municipality", "service", "site"],
+                name="core_calendar_one_per_service_site",
+                violation_error_message="この自治体のこの場所のこのサービスの業務カレンダーは登録済みです。",
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.municipality} {self.get_service_display()}"
+        site = f" {self.site}" if self.site else ""
+        return f"{self.municipality} {self.get_service_display()}{site}"
 
     def clean(self) -> None:
         super().clean()

@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from civicdesk.core.subcommands import Registry, Subcommand
 
-SUBCOMMANDS: dict[str, Subcommand] = {}
+REGISTRY = Registry()
+SUBCOMMANDS = REGISTRY.subcommands
+register = REGISTRY.register
 
-
-@dataclass(frozen=True)
-class Subcommand:
-    name: str
-    help: str
-    arguments: Callable[[Any], None]  # adds its arguments to an argparse parser
-    handle: Callable[[Any, dict], int]  # (the command, its options) -> exit code
-
-
-def register(subcommand: Subcommand) -> Subcommand:
-    SUBCOMMANDS[subcommand.name] = subcommand
-    return subcommand
+__all__ = ["REGISTRY", "SUBCOMMANDS", "Subcommand", "register"]

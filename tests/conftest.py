@@ -273,6 +273,18 @@ def cashier(municipality):
 
 
 @pytest.fixture
+def card_operator(municipality):
+    """An operator of the card call center (カードコールセンター)."""
+    return _user("card_operator", municipality)
+
+
+@pytest.fixture
+def venue_clerk(municipality):
+    """A clerk at a card venue (交付会場担当)."""
+    return _user("venue_clerk", municipality)
+
+
+@pytest.fixture
 def staff(municipality):
     return _user("staff", municipality)
 
@@ -289,7 +301,17 @@ def admin_user(municipality):
 
 @pytest.fixture
 def users_by_role(
-    operator, visitor, reception, clerk, cashier, supervisor, staff, inspector, admin_user
+    operator,
+    visitor,
+    reception,
+    clerk,
+    cashier,
+    card_operator,
+    venue_clerk,
+    supervisor,
+    staff,
+    inspector,
+    admin_user,
 ):
     return {
         "operator": operator,
@@ -297,6 +319,8 @@ def users_by_role(
         "reception": reception,
         "counter_clerk": clerk,
         "cashier": cashier,
+        "card_operator": card_operator,
+        "venue_clerk": venue_clerk,
         "supervisor": supervisor,
         "staff": staff,
         "inspector": inspector,

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from civicdesk.core.calendar import TOKYO
 from civicdesk.core.demo_calendar import DEMO_RULES
-from civicdesk.core.demo_calendar import _create as create_demo_calendar
+from civicdesk.core.demo_calendar import create_calendar as create_demo_calendar
 from civicdesk.core.models.calendar import Service
 from civicdesk.counter.bereavement_catalogue import demo_catalogue
 from civicdesk.counter.models import BereavementQuestion, Counter, Procedure, Queue

@@ -68,12 +68,13 @@ def build_demo_calendars(municipality) -> list[tuple[BusinessCalendar, bool]]:
         ).first()
         created = calendar is None
         if created:
-            calendar = _create(municipality, service, DEMO_RULES[service])
+            calendar = create_calendar(municipality, service, DEMO_RULES[service])
         result.append((calendar, created))
     return result
 
 
-def _create(municipality, service: str, rules: dict, site: str = "") -> BusinessCalendar:
+def create_calendar(municipality, service: str, rules: dict, site: str = "") -> BusinessCalendar:
+    """A calendar from rules written like DEMO_RULES (weekly hours, second Saturday, evenings)."""
     calendar = BusinessCalendar(
         municipality=municipality,
         service=service,

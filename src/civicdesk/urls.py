@@ -25,6 +25,7 @@ urlpatterns = [
     path("dunning/", include("civicdesk.dunning.urls")),
     path("sms/", include("civicdesk.sms.urls")),
     path("counter/", include("civicdesk.counter.urls")),
+    path("cards/", include("civicdesk.cards.urls")),
     path("reports/", include("civicdesk.reports.urls")),
     # The OpenAPI schema of the machine API, for signed-in users (SPECTACULAR_SETTINGS).
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

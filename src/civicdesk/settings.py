@@ -198,6 +198,19 @@ SMS_STOP_WORDS = env.string_list(
     "CIVICDESK_SMS_STOP_WORDS", ["配信停止", "送信停止", "受信拒否", "停止", "STOP"]
 )
 
+# Card issuance (docs/cards.md, seed 004): the public site's booking window in calendar days
+# ahead (first and last day offered), the web cut-off for changes, where call recordings are
+# kept, and how many days after a disclosure its report to the 区民課長 is due.
+CARDS_WEB_FIRST_DAY = env.integer("CIVICDESK_CARDS_WEB_FIRST_DAY", 3, minimum=0)
+CARDS_WEB_LAST_DAY = env.integer("CIVICDESK_CARDS_WEB_LAST_DAY", 45, minimum=1)
+if CARDS_WEB_LAST_DAY < CARDS_WEB_FIRST_DAY:
+    raise env.ConfigError(
+        "CIVICDESK_CARDS_WEB_LAST_DAY", "CIVICDESK_CARDS_WEB_FIRST_DAY 以上にしてください"
+    )
+CARDS_WEB_CUTOFF_DAYS = env.integer("CIVICDESK_CARDS_WEB_CUTOFF_DAYS", 2, minimum=0)
+CARDS_RECORDINGS_DIR = Path(env.read("CIVICDESK_RECORDINGS_DIR", str(VAR_DIR / "recordings")))
+CARDS_DISCLOSURE_REPORT_DAYS = env.integer("CIVICDESK_CARDS_DISCLOSURE_REPORT_DAYS", 7, minimum=1)
+
 # Reports (docs/reports.md): payments this many days after a reached contact count as paid
 # after contact.
 REPORT_PAID_DAYS = env.integer("CIVICDESK_REPORT_PAID_DAYS", 30, minimum=1)

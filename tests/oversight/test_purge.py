@@ -289,6 +289,13 @@ def test_a_revenue_type_plan_counts_people_owing_only_that_type_and_the_type_s_a
         "counter_requests": 0,
         "bereavement_tasks": 0,
         "bereavement_cases": 0,
+        # Nor does card issuance.
+        "card_recordings": 0,
+        "card_calls": 0,
+        "card_reservations": 0,
+        "card_transfer_items": 0,
+        "card_target_events": 0,
+        "card_targets": 0,
         "library_cards": 0,  # the test-only app (tests/settings.py) keeps no revenue type
         "files": 3,
     }

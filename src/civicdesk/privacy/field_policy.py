@@ -189,3 +189,43 @@ def counter_items(category: str) -> frozenset[str]:
 def reads_counter_requests(user) -> bool:
     """Whether the user's role may see what counter requests record."""
     return getattr(user, "role", None) in _load_counter(policy_path())[1]
+
+
+# --- Card issuance ----------------------------------------------------------------------------
+
+CARD_ITEMS = frozenset(
+    {
+        "reservation_no",
+        "name",
+        "kana",
+        "birth_date",
+        "address",
+        "reason",
+        "contact_email",
+        "contact_phone",
+    }
+)
+
+
+@cache
+def _load_cards(path: Path) -> tuple[dict[str, frozenset[str]], frozenset[str]]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    sets: dict[str, frozenset[str]] = {}
+    for channel, items in (data.get("cards") or {}).items():
+        unknown = set(items or []) - CARD_ITEMS
+        if unknown:
+            raise FieldPolicyError(
+                f"{path}: cards.{channel} に不明な項目があります: {', '.join(sorted(unknown))}"
+            )
+        sets[str(channel)] = frozenset(items or [])
+    return sets, frozenset(data.get("cards_readers") or [])
+
+
+def card_items(channel: str) -> frozenset[str]:
+    """The items a card record may carry from this channel (target, web, call_center)."""
+    return _load_cards(policy_path())[0].get(channel, frozenset())
+
+
+def reads_card_targets(user) -> bool:
+    """Whether the user's role may see a card target's name, birth date and address."""
+    return getattr(user, "role", None) in _load_cards(policy_path())[1]

@@ -13,8 +13,8 @@ double submit gives one reservation and a clear error.
 
 The target's status: RESERVED while it has an active reservation. On cancel it goes back to
 what the target's own facts say it was before (``status_without_reservation``): 通知再発行
-when a reissue postcard went out, 未受領 after a no-show, 発送済 once the letter was mailed,
-else 交付通知書受領.
+when a reissue postcard went out, 未受領 after a no-show, 発送済 once the letter was mailed
+(its mailing or a 発送 event), else 交付通知書受領.
 
 Logging: a staff user's move writes an access-log entry; a resident's web move (acting_user
 None) writes none (no user to name) and logs to ``civicdesk.cards.public`` the action, the
@@ -133,12 +133,14 @@ def _give_back_seat(slot_id: int, pool: str) -> None:
 
 
 def status_without_reservation(target: CardTarget) -> str:
-    """The status a target returns to when its reservation is cancelled (module docstring)."""
-    if target.reissued_in_id:
+    """The status a target returns to when its reservation is cancelled (module docstring),
+    from its mailings and its events: the furthest step reached on the way to a booking."""
+    kinds = set(target.events.values_list("kind", flat=True))
+    if target.reissued_in_id or TargetEventKind.NOTICE_REISSUED in kinds:
         return TargetStatus.NOTICE_REISSUED
-    if target.events.filter(kind=TargetEventKind.NO_SHOW).exists():
+    if kinds & {TargetEventKind.NO_SHOW, TargetEventKind.UNCOLLECTED}:
         return TargetStatus.UNCOLLECTED
-    if target.mailed_in_id:
+    if target.mailed_in_id or TargetEventKind.MAILED in kinds:
         return TargetStatus.MAILED
     return TargetStatus.NOTICE_RECEIVED
 
@@ -179,6 +181,11 @@ def _when(slot: Slot) -> str:
     return f"{era_date(local.date())} {local:%H:%M}"
 
 
+def has_active_reservation(target: CardTarget) -> bool:
+    """The early, friendly check; the database constraint decides when two submits race."""
+    return Reservation.objects.filter(target=target, status=ReservationStatus.BOOKED).exists()
+
+
 # --- Use cases ---------------------------------------------------------------------------------
 
 
@@ -197,7 +204,7 @@ def book(
     pool = _pool(channel)
     _check_target(target)
     _check_slot(target, slot, channel, now)
-    if Reservation.objects.filter(target=target, status=ReservationStatus.BOOKED).exists():
+    if has_active_reservation(target):
         raise ReservationError({"target": ALREADY})
     with transaction.atomic():
         _take_seat(slot, pool)

@@ -23,6 +23,10 @@ from civicdesk.core.models import Municipality
 SEARCH_LIMIT = 50
 
 
+def municipality_for(user) -> Municipality | None:
+    return Municipality.objects.for_user(user)
+
+
 def municipality_id_for(user) -> int | None:
     return Municipality.objects.id_for_user(user)
 

@@ -1,3 +1,12 @@
-"""The cards pages of this subdomain (joined in urls/__init__.py)."""
+"""The card-target pages (joined in urls/__init__.py; namespace ``cards``)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from civicdesk.cards.views import targets
+
+urlpatterns = [
+    path("targets/", targets.target_list, name="targets"),
+    path("targets/import/", targets.target_import, name="target-import"),
+    path("targets/<int:pk>/", targets.target_detail, name="target"),
+    path("targets/<int:pk>/move-out/", targets.target_move_out, name="target-move-out"),
+]

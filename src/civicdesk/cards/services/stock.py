@@ -255,12 +255,10 @@ def transfer_to_venue(
 
 
 def _named_for_transfer(venue, numbers: list[str], in_stock: int) -> list[CardTarget]:
-    if len(set(numbers)) > in_stock:
-        raise ValidationError(
-            {"reservation_nos": f"在庫を超えています（{venue.short_name}の在庫 {in_stock}枚）。"}
-        )
-    found = _targets_by_number(venue.municipality_id, numbers)
     errors = []
+    if len(set(numbers)) > in_stock:
+        errors.append(f"在庫を超えています（{venue.short_name}の在庫 {in_stock}枚）。")
+    found = _targets_by_number(venue.municipality_id, numbers)
     seen: set[str] = set()
     for position, number in enumerate(numbers, start=1):
         target = found.get(number)

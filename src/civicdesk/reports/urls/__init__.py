@@ -7,6 +7,7 @@ A period is text in the URL (2025-05-12, 2025-05, 2025) and is read by the view 
 
 from django.urls import path, register_converter
 
+from civicdesk.reports.urls import cards as cards_urls
 from civicdesk.reports.urls import counter as counter_urls
 from civicdesk.reports.urls import dashboard as dashboard_urls
 from civicdesk.reports.views import downloads, pages, targets
@@ -54,4 +55,5 @@ urlpatterns = [
     path("targets/<int:fiscal_year>/", targets.targets, name="targets"),
     *dashboard_urls.urlpatterns,
     *counter_urls.urlpatterns,
+    *cards_urls.urlpatterns,
 ]

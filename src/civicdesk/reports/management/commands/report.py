@@ -7,10 +7,14 @@
     civicdesk report counter-daily --date 2026-06-10 --format json
     civicdesk report counter-monthly --month 2026-06 --format xlsx --out 窓口月次.xlsx
     civicdesk report counter-annual --year 2026 --format csv --out 窓口年度.csv
+    civicdesk report cards-daily --date 2026-06-10 --format json
+    civicdesk report cards-monthly --month 2026-06 --format csv --encoding utf-8
 
 JSON: {"period": …, "by_revenue_type": {"nhi": {…}, …}, "total": {…}} (docs/reports.md); rates
 are fractions. The counter reports (counter-daily | counter-monthly | counter-annual) carry the
-counter's figures (docs/counter.md: tickets, waits, requests, reviews, fees). Binary formats
+counter's figures (docs/counter.md: tickets, waits, requests, reviews, fees); the card reports
+(cards-daily | cards-monthly) the card issuance's figures per venue (bookings, slots, visits,
+cards, calls, reconciliation), their CSV in CP932 or, with --encoding utf-8, UTF-8. Binary formats
 need --out; an existing file is never overwritten. Errors go to stderr in Japanese with exit
 status 1.
 """
@@ -27,7 +31,9 @@ from django.core.management.base import BaseCommand, CommandError
 from civicdesk.core.models import Municipality
 from civicdesk.reports import renderers
 from civicdesk.reports.choices import ReportKind
+from civicdesk.reports.renderers import cards as cards_renderers
 from civicdesk.reports.renderers import counter as counter_renderers
+from civicdesk.reports.selectors import cards as cards_selectors
 from civicdesk.reports.selectors import counter as counter_selectors
 from civicdesk.reports.selectors import reports as selectors
 
@@ -35,12 +41,15 @@ FORMATS = ("json", "xlsx", "pdf", "csv")
 TEXT_FORMATS = ("json", "csv")
 YEARS = (2000, 2100)
 COUNTER_KINDS = counter_selectors.CounterReportKind
-KINDS = [*ReportKind.values, *COUNTER_KINDS.values]
+CARDS_KINDS = cards_selectors.CardsReportKind
+KINDS = [*ReportKind.values, *COUNTER_KINDS.values, *CARDS_KINDS.values]
+ENCODINGS = ("cp932", "utf-8")
 
 
 class Command(BaseCommand):
     help = (
-        "業務報告書を出力します（日次・夜間・月次・年度、窓口業務の日次・月次・年度。"
+        "業務報告書を出力します（日次・夜間・月次・年度、窓口業務の日次・月次・年度、"
+        "マイナンバーカード交付の日次・月次。"
         "JSON / Excel / PDF / CSV）。"
     )
 
@@ -51,14 +60,24 @@ class Command(BaseCommand):
         parser.add_argument("--year", help="年度: 対象年度（例 2025 = 令和7年度）")
         parser.add_argument("--format", choices=FORMATS, default="json", help="出力形式")
         parser.add_argument("--out", help="出力するファイル（json・csv は省略時に標準出力）")
+        parser.add_argument(
+            "--encoding",
+            choices=ENCODINGS,
+            default="cp932",
+            help="CSV の文字コード（カード交付の報告書のみ。既定 cp932）",
+        )
 
-    def handle(self, *args, kind, format, out, **options):
+    def handle(self, *args, kind, format, out, encoding, **options):
         municipality = Municipality.objects.default()
         if municipality is None:
             raise CommandError("自治体が登録されていません。")
         data = build(municipality, kind, options)
         if format == "json":
             content = (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode()
+        elif kind in CARDS_KINDS.values:
+            content = cards_renderers.render(
+                data, format, municipality_name=municipality.name, encoding=encoding
+            )
         elif kind in COUNTER_KINDS.values:
             content = counter_renderers.render(data, format, municipality_name=municipality.name)
         else:
@@ -67,6 +86,10 @@ class Command(BaseCommand):
 
 
 def build(municipality, kind: str, options) -> dict:
+    if kind == CARDS_KINDS.DAILY:
+        return cards_selectors.cards_daily_report(municipality, _date(options["date"]))
+    if kind == CARDS_KINDS.MONTHLY:
+        return cards_selectors.cards_monthly_report(municipality, *_month(options["month"]))
     if kind == COUNTER_KINDS.DAILY:
         return counter_selectors.counter_daily_report(municipality, _date(options["date"]))
     if kind == COUNTER_KINDS.MONTHLY:

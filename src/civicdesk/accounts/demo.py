@@ -46,6 +46,9 @@ DEMO_USERS = [
     ("clerk", Role.COUNTER_CLERK, None, "窓口 一郎"),
     ("clerk2", Role.COUNTER_CLERK, None, "窓口 二葉"),
     ("cashier", Role.CASHIER, None, "会計 三枝"),
+    # My Number card issuance (seed 004): the card call center and a venue's counter.
+    ("cardop", Role.CARD_OPERATOR, None, "予約 受付子"),
+    ("venue", Role.VENUE_CLERK, None, "会場 交付子"),
     ("supervisor", Role.SUPERVISOR, None, "責任 一郎"),
     ("staff", Role.STAFF, None, "区役 職子"),
     ("inspector", Role.INSPECTOR, None, "監督 次郎"),

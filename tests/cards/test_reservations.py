@@ -6,10 +6,13 @@ access log for staff and no personal data in the public log; no-shows after the 
 from __future__ import annotations
 
 import datetime as dt
+import io
+import json
 import logging
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -382,3 +385,47 @@ def test_attendance_is_refused_before_the_reservations_day(target, slot, venue_c
     reservation = service.book(acting_user=None, target=target, slot=slot, channel=Channel.WEB)
     with pytest.raises(ReservationError, match="予約日より前"):
         service.mark_attended(acting_user=venue_clerk, reservation=reservation)
+
+
+# --- Commands ------------------------------------------------------------------------------
+
+
+def _run(*args):
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("cards", *args, stdout=out, stderr=err)
+    except SystemExit as exit_:
+        return exit_.code, out.getvalue(), err.getvalue()
+    return 0, out.getvalue(), err.getvalue()
+
+
+def test_mark_no_shows_command_defaults_to_yesterday(municipality, venues, card_operator):
+    yesterday = SlotFactory(venue=venues.honchosha, day=dt.date(2026, 6, 9))
+    absent = CardTargetFactory(municipality=municipality)
+    Reservation.objects.create(target=absent, slot=yesterday, channel=Channel.PHONE)
+    Slot.objects.filter(pk=yesterday.pk).update(booked_phone=1)
+    code, out, _ = _run("mark-no-shows", "--json")
+    assert code == 0
+    assert json.loads(out) == {"day": "2026-06-09", "no_shows": 1}
+    assert Reservation.objects.get(target=absent).status == ReservationStatus.NO_SHOW
+
+
+def test_mark_no_shows_command_refuses_today(municipality, venues):
+    code, _, err = _run("mark-no-shows", "--day", "2026-06-10")
+    assert code == 1
+    assert "まだ終わっていません" in err
+
+
+def test_open_slots_command_makes_a_weeks_slots(municipality, venues):
+    code, out, _ = _run(
+        "open-slots", "--venue", "toyosu", "--from", "2026-06-15", "--to", "2026-06-21", "--json"
+    )
+    assert code == 0
+    assert json.loads(out)["created"] == 5 * 17  # Monday to Friday, 08:30-17:00 in 30 min
+    code, _, err = _run("open-slots", "--venue", "toyosu", "--from", "2026-06-15", "--to", "x")
+    assert (code, err) == (1, "--to: 日付は YYYY-MM-DD で指定してください: x\n")
+    code, _, err = _run(
+        "open-slots", "--venue", "nowhere", "--from", "2026-06-15", "--to", "2026-06-16"
+    )
+    assert code == 1
+    assert "会場 nowhere はありません" in err

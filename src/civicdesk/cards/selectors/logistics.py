@@ -149,6 +149,12 @@ def target_by_number(user, reservation_no: str) -> CardTarget | None:
     )
 
 
+def target_for(user, pk: int) -> CardTarget | None:
+    if not _has(user, VIEW_TARGETS):
+        return None
+    return CardTarget.objects.filter(pk=pk, municipality_id=municipality_id_for(user)).first()
+
+
 # --- The reconciliation --------------------------------------------------------------------
 
 

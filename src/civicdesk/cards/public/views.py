@@ -249,10 +249,12 @@ def change_slot(request, target):
         form.add_error(None, UNKNOWN_SLOT)
     if not form.is_valid():
         return _slots_page(request, target, reservation, form, status=400)
+    if slot.pk == reservation.slot_id:  # a double submit: the first one moved it here
+        return redirect("yoyaku:home")
     try:
         change(acting_user=None, reservation=reservation, slot=slot, channel=Channel.WEB)
     except ReservationError as error:
-        if _already_there(target, slot) and slot.pk != reservation.slot_id:
+        if _already_there(target, slot):
             return redirect("yoyaku:home")
         add_service_errors(form, error)
         return _refused(request, target, form)

@@ -60,6 +60,10 @@ def refused(tmp_path, data: bytes, **kwargs) -> TargetImportError:
     return caught.value
 
 
+def events_at(target):
+    return TargetEvent.objects.get(target=target, kind=TargetEventKind.IMPORTED).at
+
+
 def nothing_written():
     assert not TargetImport.objects.exists()
     assert not CardTarget.objects.exists()
@@ -96,6 +100,8 @@ def test_a_good_file_is_taken_whole_with_each_venue_from_its_address(
     ]
     assert {t.status for t in by_number.values()} == {TargetStatus.NOTICE_RECEIVED}
     assert third.address == "豊洲2-2-18 シティタワー1201"
+    assert first.created_at == run.imported_at == events_at(first)
+    assert first.card_state == "not_received" and first.failure_reason == ""
     events = TargetEvent.objects.filter(kind=TargetEventKind.IMPORTED)
     assert sorted(events.values_list("target__reservation_no", flat=True)) == sorted(by_number)
     assert events.get(target=first).note == "koufu.csv 2行目"

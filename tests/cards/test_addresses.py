@@ -175,3 +175,23 @@ def test_resolve_area_in_follows_the_wards_edits(venues, municipality):
     area.venue = venues.sogo
     area.save()
     assert resolve_area_in(municipality, "東陽4-1").venue == venues.sogo
+
+
+TOWNS = sorted({row.town for row in ROWS})
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    head=st.sampled_from(["", "東京都江東区", *TOWNS]),
+    tail=st.text(
+        alphabet="0123456789０１２３一二三十〇丁目番地号-－ー‐ 　東砂木場新の森", max_size=12
+    ),
+)
+def test_any_text_resolves_or_raises_address_error_only(head, tail):
+    """Whatever a resident types, the answer is an area of the table or an AddressError."""
+    try:
+        parsed = parse_address(head + tail)
+    except AddressError as error:
+        assert error.reason
+    else:
+        assert (parsed.town, parsed.chome) in {(row.town, row.chome) for row in ROWS}

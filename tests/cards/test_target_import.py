@@ -8,11 +8,13 @@ import datetime as dt
 import hashlib
 import io
 import json
+import threading
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import connections
 
 from civicdesk.audit.models import AccessAction, AccessLogEntry
 from civicdesk.cards.choices import (
@@ -373,3 +375,74 @@ def test_find_needs_both_name_and_birth_date(venues, municipality, card_operator
 def test_find_shows_nothing_to_a_role_without_target_access(venues, municipality, inspector):
     CardTargetFactory(municipality=municipality, reservation_no="K1")
     assert find_targets(acting_user=inspector, reservation_no="K1") == []
+
+
+# --- under real concurrency (PostgreSQL) ------------------------------------------------------
+
+concurrent = [
+    pytest.mark.postgres_only(reason="row locks between concurrent transactions"),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def run_threads(count: int, work) -> tuple[list, list[Exception]]:
+    results, errors = [], []
+    barrier = threading.Barrier(count)
+    lock = threading.Lock()
+
+    def run(n):
+        try:
+            barrier.wait()
+            value = work(n)
+            with lock:
+                results.append(value)
+        except Exception as exc:  # reported by the test
+            with lock:
+                errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors
+
+
+@pytest.mark.usefixtures("venues")
+@concurrent[0]
+@concurrent[1]
+def test_two_move_outs_at_once_give_the_seat_back_once(municipality, supervisor):
+    target = CardTargetFactory(municipality=municipality)
+    slot = SlotFactory(venue=target.venue)
+    booked(target, slot, Channel.WEB)
+    Slot.objects.filter(pk=slot.pk).update(booked_web=2)  # another resident holds the other seat
+
+    results, errors = run_threads(
+        4, lambda _n: record_move_out(acting_user=supervisor, target=target, note="")
+    )
+    assert len(results) == 1
+    assert len(errors) == 3 and all(isinstance(error, ValidationError) for error in errors)
+    slot.refresh_from_db()
+    assert slot.booked_web == 1
+    assert TargetEvent.objects.filter(target=target, kind=TargetEventKind.MOVED_OUT).count() == 1
+
+
+@pytest.mark.usefixtures("venues")
+@concurrent[0]
+@concurrent[1]
+def test_two_imports_of_the_same_numbers_at_once_take_one_file(tmp_path, municipality):
+    paths = [write(tmp_path, csv_bytes(GOOD_LINES), name=f"koufu{n}.csv") for n in range(3)]
+
+    def take(n):
+        return import_targets(
+            acting_user=None, municipality=municipality, path=paths[n], notices_received=4
+        )
+
+    results, errors = run_threads(3, take)
+    assert len(results) == 1
+    assert all(isinstance(error, TargetImportError) for error in errors) and len(errors) == 2
+    assert TargetImport.objects.count() == 1
+    assert CardTarget.objects.count() == 4
+    assert TargetEvent.objects.count() == 4

@@ -61,11 +61,14 @@ def build(context: DemoContext) -> dict | Skipped:
     municipality = context.municipality
     staff, supervisor = context.person("staff"), context.person("supervisor")
     venues = setup_venues(acting_user=staff, municipality=municipality)
+    count = _target_count(context)
+    if not count:
+        return Skipped("カード交付: 交付対象者 0 人のため、会場と町丁目のみ登録しました。")
     if CardTarget.objects.filter(municipality=municipality).exists():
         return Skipped("カード交付: 交付対象者が登録済みのため作りません。")
     rng = random.Random(context.seed)
     now = timezone.now()
-    run = _import(municipality, supervisor, rng, context.today)
+    run = _import(municipality, supervisor, rng, context.today, count)
     letters, _data = mailings.make_letter_run(
         acting_user=supervisor, municipality=municipality, reason="デモ: 交付説明文書 第1回"
     )
@@ -98,13 +101,21 @@ def build(context: DemoContext) -> dict | Skipped:
     return {"targets": run.row_count, "slots": slots, "reservations": booked}
 
 
-def _import(municipality, supervisor, rng: random.Random, today: dt.date) -> TargetImport:
+def _target_count(context: DemoContext) -> int:
+    if context.card_targets is not None:
+        return context.card_targets
+    return 0 if context.history_days == 0 else TARGETS
+
+
+def _import(
+    municipality, supervisor, rng: random.Random, today: dt.date, count: int
+) -> TargetImport:
     """The ward's file, written as the ward writes it (CP932 CSV) and taken in whole."""
     areas = [area for area in load_areas() if area.weight > 0]
     weights = [area.weight for area in areas]
     names = load_names()
     lines = ["予約管理番号,氏名,氏名カナ,生年月日,住所,区分"]
-    for number in range(1, TARGETS + 1):
+    for number in range(1, count + 1):
         area = rng.choices(areas, weights)[0]
         born = today - dt.timedelta(days=rng.randint(365 * 1, 365 * 95))
         sex = rng.choice(("male", "female"))
@@ -121,7 +132,7 @@ def _import(municipality, supervisor, rng: random.Random, today: dt.date) -> Tar
         path = Path(folder) / "交付対象者_デモ.csv"
         path.write_bytes(("\r\n".join(lines) + "\r\n").encode("cp932"))
         return import_targets(
-            acting_user=supervisor, municipality=municipality, notices_received=TARGETS, path=path
+            acting_user=supervisor, municipality=municipality, notices_received=count, path=path
         )
 
 

@@ -44,6 +44,7 @@ class DemoContext:
     as_of: dt.date | None = None  # the day the generated data describes (None: its default)
     history_days: int | None = None  # days of contact history (None: the part's default)
     counter_days: int | None = None  # days of counter history (None: as history_days)
+    card_targets: int | None = None  # card targets (None: 5,000; 0 when history_days is 0)
     rebuild: bool = False
     # Whoever runs the demo; None: the system (a command has no signed-in user).
     acting_user: Any = None

@@ -33,6 +33,7 @@ def build_demo(
     as_of: dt.date | None = None,
     history_days: int | None = None,
     counter_days: int | None = None,
+    card_targets: int | None = None,
     rebuild: bool = False,
     today: dt.date | None = None,
     say: Callable[[str], None] = print,
@@ -40,7 +41,8 @@ def build_demo(
     """Build every registered part; returns the context with what each part produced.
 
     ``history_days`` None leaves the number of days of contact history to its part;
-    ``counter_days`` the counters' history (None: as ``history_days``).
+    ``counter_days`` the counters' history (None: as ``history_days``); ``card_targets`` the
+    card targets and their bookings (None: 5,000, or none when ``history_days`` is 0).
     Raises DemoError (Japanese message) when refused or when a part cannot be built.
     """
     if settings.PRODUCTION:
@@ -52,6 +54,7 @@ def build_demo(
         as_of=as_of,
         history_days=history_days,
         counter_days=counter_days,
+        card_targets=card_targets,
         rebuild=rebuild,
         say=say,
     )

@@ -61,6 +61,11 @@ class Command(BaseCommand):
             help="窓口の履歴の日数（既定: --history-days と同じ、なければ 90。0 なら作らない）",
         )
         parser.add_argument(
+            "--card-targets",
+            dest="card_targets",
+            help="カード交付の対象者数（既定 5,000、--history-days 0 なら 0。0 なら会場のみ）",
+        )
+        parser.add_argument(
             "--rebuild",
             action="store_true",
             help="読み込み済みのデモデータを削除して作り直す",
@@ -78,6 +83,8 @@ class Command(BaseCommand):
         history_days = None if days is None else _count("--history-days", days)
         counter = options.get("counter_days")
         counter_days = None if counter is None else _count("--counter-days", counter)
+        cards = options.get("card_targets")
+        card_targets = None if cards is None else _count("--card-targets", cards)
         as_of = _day(options["as_of"]) if options.get("as_of") else None
         try:
             build_demo(
@@ -86,6 +93,7 @@ class Command(BaseCommand):
                 as_of=as_of,
                 history_days=history_days,
                 counter_days=counter_days,
+                card_targets=card_targets,
                 rebuild=rebuild,
                 say=self.stdout.write,
             )

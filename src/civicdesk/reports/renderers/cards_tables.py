@@ -19,7 +19,7 @@ from civicdesk.reports.renderers.counter_tables import (
 from civicdesk.reports.selectors.cards import CardsReportKind
 
 TITLES = dict(CardsReportKind.choices)
-CLOSED, NOT_CLOSED = "締め済", "未締め"
+CLOSED, NOT_CLOSED, NO_OPENING = "締め済", "未締め", "閉場日"
 
 BOOKING_COLUMNS = (
     *(Column(f"bookings_{value}", f"予約 {label}") for value, label in Channel.choices),
@@ -102,7 +102,7 @@ def venue_day(data: dict) -> Table:
             Row(
                 [venue["short_name"]],
                 [
-                    CLOSED if state["closed"] else NOT_CLOSED,
+                    _venue_day_text(state),
                     state["difference"],
                     _explained(state),
                 ],
@@ -119,6 +119,8 @@ def venue_day(data: dict) -> Table:
 
 def venue_days(data: dict) -> Table:
     columns = [
+        Column("open_days", "開場日数"),
+        Column("open_days_not_closed", "開場日のうち未締め"),
         Column("closed_days", "締めた日数"),
         Column("days_with_difference", "差異のあった日数"),
         Column("difference", "差異の合計"),
@@ -213,7 +215,7 @@ def series(data: dict, venue: dict | None) -> Table:
         figures = day["by_venue"][code]
         state = figures["venue_day"]
         values = _values(figures, DAY_COLUMNS)
-        values += [CLOSED if state["closed"] else NOT_CLOSED, state["difference"]]
+        values += [_venue_day_text(state), state["difference"]]
         rows.append(Row([day_label(day["date"])], values))
     summed = next(row for row in data["by_venue"] if row["code"] == code)
     total = [*_values(summed, DAY_COLUMNS), "", summed["venue_days"]["difference"]]
@@ -236,6 +238,13 @@ def _day_values(day: dict, columns) -> list:
         "reconciliation": _reconciliation_text(state),
     }
     return _values(figures, columns)
+
+
+def _venue_day_text(state: dict) -> str:
+    """締め済 / 未締め (an open day not closed yet) / 閉場日 (nothing to close)."""
+    if state["closed"]:
+        return CLOSED
+    return NOT_CLOSED if state["open"] else NO_OPENING
 
 
 def _reconciliation_text(state: dict) -> str:

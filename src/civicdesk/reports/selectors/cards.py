@@ -33,6 +33,7 @@ from civicdesk.cards.models import (
     Venue,
     VenueDay,
 )
+from civicdesk.core import calendar
 from civicdesk.core.calendar import TOKYO, day_bounds
 from civicdesk.core.japanese import era_date, era_year
 from civicdesk.core.models import Municipality
@@ -114,9 +115,13 @@ def period_figures(
     municipality: Municipality, start: dt.date, end: dt.date, *, series: bool = False
 ) -> dict:
     """Per venue and in total for [start, end]; with ``series``, a row per day as well."""
-    venues = list(Venue.objects.filter(municipality=municipality).order_by("sort_order", "code"))
+    venues = list(
+        Venue.objects.filter(municipality=municipality)
+        .select_related("calendar")
+        .order_by("sort_order", "code")
+    )
     days = [start + dt.timedelta(days=n) for n in range((end - start).days + 1)]
-    counts = _Counts(municipality, start, end)
+    counts = _Counts(municipality, venues, start, end)
     per_day = {day: _day(counts, venues, day) for day in days}
     result = {
         "venues": [_venue_data(venue) for venue in venues],
@@ -199,6 +204,9 @@ def _calls(by_type: dict[str, int]) -> dict:
 def _venue_days(states: list[dict]) -> dict:
     closed = [state for state in states if state["closed"]]
     return {
+        "open_days": sum(1 for state in states if state["open"]),
+        # An open day without its close is what a supervisor chases.
+        "open_days_not_closed": sum(1 for state in states if state["open"] and not state["closed"]),
         "closed_days": len(closed),
         "days_with_difference": sum(1 for state in closed if state["difference"]),
         "difference": sum(state["difference"] for state in closed),
@@ -218,9 +226,10 @@ def _reconciliation_days(states: list[dict]) -> dict:
 class _Counts:
     """The period's rows counted per (day, venue, …) in one grouped query per source."""
 
-    def __init__(self, municipality: Municipality, start: dt.date, end: dt.date):
+    def __init__(self, municipality: Municipality, venues: list[Venue], start, end):
         self.bounds = day_bounds(start, end)
         self.start, self.end = start, end
+        self.calendars = calendar.snapshots([venue.calendar for venue in venues], start, end)
         self.bookings = self._bookings(municipality)
         self.events, self.reissued = self._events(municipality)
         self.slots = self._slots(municipality)
@@ -327,10 +336,12 @@ class _Counts:
         return figures
 
     def venue_day_state(self, day: dt.date, venue: Venue) -> dict:
+        is_open = self.calendars[venue.calendar_id].day(day).open
         closed = self.venue_days.get((day, venue.pk))
         if closed is None:
-            return {"closed": False, "difference": None, "explained": None}
+            return {"open": is_open, "closed": False, "difference": None, "explained": None}
         return {
+            "open": is_open,
             "closed": True,
             "difference": closed.difference,
             "explained": bool(closed.explanation.strip()),

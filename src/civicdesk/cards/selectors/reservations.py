@@ -7,6 +7,7 @@ The call center sees of a target only what the call needs (``CALL_CENTER_FIELDS`
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections import Counter
 
 from django.db.models import Count
@@ -62,12 +63,14 @@ def targets_for(user):
 
 
 def find_by_reservation_no(user, reservation_no: str) -> CardTarget | None:
-    return targets_for(user).filter(reservation_no=reservation_no.strip().upper()).first()
+    """Typed as read out on the phone: full-width digits and spaces are accepted."""
+    wanted = "".join(unicodedata.normalize("NFKC", reservation_no).split()).upper()
+    return targets_for(user).filter(reservation_no=wanted).first()
 
 
 def find_by_name_and_birth(user, name: str, birth_date: dt.date) -> list[CardTarget]:
     """Targets born on ``birth_date`` whose name or kana contains ``name`` (spaces ignored)."""
-    wanted = "".join(name.split())
+    wanted = "".join(unicodedata.normalize("NFKC", name).split())
     rows = targets_for(user).filter(birth_date=birth_date).order_by("kana", "reservation_no")
     found = [
         row

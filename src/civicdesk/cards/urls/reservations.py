@@ -1,3 +1,15 @@
-"""The cards pages of this subdomain (joined in urls/__init__.py)."""
+"""The call center's pages (joined in urls/__init__.py; namespace ``cards``)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from civicdesk.cards.views import reservations as views
+
+urlpatterns = [
+    path("call-center/", views.call_center, name="call-center"),
+    path("call-center/call/", views.call_center_call, name="call-center-call"),
+    path("call-center/<int:pk>/", views.call_center_target, name="call-center-target"),
+    path("call-center/<int:pk>/reserve/", views.call_center_reserve, name="call-center-reserve"),
+    path("call-center/<int:pk>/cancel/", views.call_center_cancel, name="call-center-cancel"),
+    path("call-center/<int:pk>/call/", views.call_center_call, name="call-center-target-call"),
+    path("calls/", views.calls_page, name="calls"),
+]

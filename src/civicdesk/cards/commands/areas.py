@@ -65,7 +65,9 @@ def _venue(command, options: dict) -> int:
     try:
         row = table.resolve(options["address"])
     except AddressError as error:
-        command.stderr.write(f"住所が町丁目の一覧にない: {options['address']}（{error.reason}）")
+        command.stderr.write(
+            f"住所が町丁目の一覧にない: {options['address']}（{error.reason.rstrip('。')}）"
+        )
         return NOT_IN_TABLE
     short, name = _venue_names(row)
     answer = {"area": _label(row), "venue": short, "venue_name": name}

@@ -248,7 +248,9 @@ def _row(line, cells, positions, width, table: AreaTable, errors: ErrorLog) -> d
         row["area"] = table.resolve(row["address"])
     except AddressError as problem:
         errors.add(
-            line, "住所", f"住所が町丁目の一覧にありません: {row['address']}（{problem.reason}）"
+            line,
+            "住所",
+            f"住所が町丁目の一覧にありません: {row['address']}（{problem.reason.rstrip('。')}）",
         )
         return None
     return row

@@ -16,6 +16,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO
 
@@ -45,6 +46,9 @@ NOT_YET = "保管期限前のため消去できません"
 HELD = "消去停止中です"
 ERASED = "この通話録音は消去済みです"
 _CHUNK = 2000
+# Deleting a file whose blocks were just flushed waits for the disk to free them (a discard on
+# SSD-backed volumes, ~1-3 ms): the deletions run side by side, as the kernel allows.
+_DELETE_WORKERS = 16
 
 
 def _refuse(user, check, message: str) -> None:
@@ -422,8 +426,13 @@ def _overwrite_all(paths: Iterable[Path]) -> None:
 
 
 def _delete_all(paths: Iterable[Path]) -> None:
-    for path in paths:
-        path.unlink(missing_ok=True)
+    with ThreadPoolExecutor(_DELETE_WORKERS) as pool:
+        for _ in pool.map(_delete, paths):
+            pass
+
+
+def _delete(path: Path) -> None:
+    path.unlink(missing_ok=True)
 
 
 def _certify(acting_user, erasure: RecordingErasure, why: str, actor: str) -> Path:

@@ -11,6 +11,7 @@ written. Columns the layout does not know are dropped unread and named (minimum 
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -128,10 +129,9 @@ def import_targets(
     # The reader streams from a path: an upload is spooled to a private temporary file that
     # goes as soon as the import ends, whatever happens.
     with tempfile.NamedTemporaryFile(suffix=".csv") as spool:
-        for chunk in (
-            file.chunks() if hasattr(file, "chunks") else iter(lambda: file.read(1 << 20), b"")
-        ):
-            spool.write(chunk)
+        if getattr(file, "seekable", lambda: False)():
+            file.seek(0)
+        shutil.copyfileobj(file, spool)
         spool.flush()
         label = name or getattr(file, "name", "") or "upload.csv"
         return _import_path(acting_user, municipality, notices_received, Path(spool.name), label)

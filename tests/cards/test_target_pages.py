@@ -39,8 +39,8 @@ ROLES = [
 EXPECTED = {
     "targets": {"card_operator", "venue_clerk", "supervisor", "staff", "inspector"},
     "target": {"card_operator", "venue_clerk", "supervisor", "staff"},
-    "target-import": {"supervisor", "staff"},
-    "target-move-out": {"supervisor"},
+    "target_import": {"supervisor", "staff"},
+    "target_move_out": {"supervisor"},
 }
 NAMES_SHOWN = {"card_operator", "venue_clerk", "supervisor", "staff"}
 
@@ -52,7 +52,7 @@ def target(venues, municipality):
 
 def url_of(name: str, target) -> str:
     return reverse(
-        f"cards:{name}", args=[target.pk] if name in ("target", "target-move-out") else []
+        f"cards:{name}", args=[target.pk] if name in ("target", "target_move_out") else []
     )
 
 
@@ -60,7 +60,7 @@ def url_of(name: str, target) -> str:
 def test_each_role_gets_exactly_the_target_pages_it_may_open(client, users_by_role, target, role):
     sign_in(client, users_by_role[role])
     for name, allowed in EXPECTED.items():
-        if name == "target-move-out":
+        if name == "target_move_out":
             response = client.post(url_of(name, target), {"note": ""})
             expected = 302 if role in allowed else 403
         else:
@@ -68,21 +68,21 @@ def test_each_role_gets_exactly_the_target_pages_it_may_open(client, users_by_ro
             expected = 200 if role in allowed else 403
         assert response.status_code == expected, (role, name)
     target.refresh_from_db()
-    moved = role in EXPECTED["target-move-out"]
+    moved = role in EXPECTED["target_move_out"]
     assert (target.status == TargetStatus.MOVED_OUT) is moved
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client, target):
     for name in EXPECTED:
         url = url_of(name, target)
-        response = client.post(url) if name == "target-move-out" else client.get(url)
+        response = client.post(url) if name == "target_move_out" else client.get(url)
         assert response.status_code == 302, name
         assert "/login" in response.url or "sign" in response.url or "accounts" in response.url
 
 
 def test_move_out_answers_405_to_a_get(client, supervisor, target):
     sign_in(client, supervisor)
-    assert client.get(url_of("target-move-out", target)).status_code == 405
+    assert client.get(url_of("target_move_out", target)).status_code == 405
 
 
 @pytest.mark.parametrize(
@@ -147,7 +147,7 @@ def test_another_municipalitys_target_answers_404(client, target):
     lead = _user("supervisor", elsewhere, username="supervisor_elsewhere")
     sign_in(client, lead)
     assert client.get(url_of("target", target)).status_code == 404
-    assert client.post(url_of("target-move-out", target)).status_code == 404
+    assert client.post(url_of("target_move_out", target)).status_code == 404
     assert "K000000001" not in client.get(reverse("cards:targets")).content.decode()
     target.refresh_from_db()
     assert target.status == TargetStatus.NOTICE_RECEIVED
@@ -157,11 +157,11 @@ def test_the_lead_records_a_move_out_from_the_detail_page(client, target, superv
     sign_in(client, supervisor)
     page = client.get(url_of("target", target)).content.decode()
     assert "転出を記録" in page
-    response = client.post(url_of("target-move-out", target), {"note": "転出届を確認"}, follow=True)
+    response = client.post(url_of("target_move_out", target), {"note": "転出届を確認"}, follow=True)
     assert "転出を記録しました" in response.content.decode()
     target.refresh_from_db()
     assert target.status == TargetStatus.MOVED_OUT
-    again = client.post(url_of("target-move-out", target), {"note": ""}, follow=True)
+    again = client.post(url_of("target_move_out", target), {"note": ""}, follow=True)
     assert "転出」のため転出を記録できません" in again.content.decode()
     assert TargetEvent.objects.filter(target=target, kind=TargetEventKind.MOVED_OUT).count() == 1
 
@@ -179,7 +179,7 @@ GOOD = (
 
 def test_staff_upload_the_wards_file(client, venues, staff):
     sign_in(client, staff)
-    url = reverse("cards:target-import")
+    url = reverse("cards:target_import")
     response = client.post(url, {"file": upload(GOOD), "notices_received": 2}, follow=True)
     page = response.content.decode()
     assert "交付対象者 2 件を取り込みました" in page
@@ -200,7 +200,7 @@ def test_a_refused_upload_lists_errors_by_line_and_writes_nothing(client, venues
     )
     sign_in(client, supervisor)
     response = client.post(
-        reverse("cards:target-import"), {"file": upload(bad), "notices_received": 4}
+        reverse("cards:target_import"), {"file": upload(bad), "notices_received": 4}
     )
     assert response.status_code == 200
     page = response.content.decode()
@@ -214,7 +214,7 @@ def test_a_refused_upload_lists_errors_by_line_and_writes_nothing(client, venues
 
 def test_the_upload_form_names_missing_fields(client, venues, staff):
     sign_in(client, staff)
-    response = client.post(reverse("cards:target-import"), {"notices_received": ""})
+    response = client.post(reverse("cards:target_import"), {"notices_received": ""})
     page = response.content.decode()
     assert "ファイルを選んでください。" in page
     assert "交付通知書の受領枚数を入力してください。" in page
@@ -224,7 +224,7 @@ def test_the_upload_form_names_missing_fields(client, venues, staff):
 def test_the_import_page_lists_recent_imports(client, venues, municipality, staff):
     CardTargetFactory(municipality=municipality)
     sign_in(client, staff)
-    page = client.get(reverse("cards:target-import")).content.decode()
+    page = client.get(reverse("cards:target_import")).content.decode()
     assert "koufu-taishou.csv" in page
 
 

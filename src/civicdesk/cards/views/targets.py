@@ -112,7 +112,7 @@ def target_import(request):
             messages.success(
                 request, f"{run.file_name} の交付対象者 {run.row_count} 件を取り込みました。{note}"
             )
-            return redirect("cards:target-import")
+            return redirect("cards:target_import")
     context = {"form": form, "refused": refused, "imports": selectors.imports_for(user)}
     return render(request, "cards/targets/import.html", context)
 

@@ -3,11 +3,11 @@ database's areas, or from the built-in table of 別紙① on a fresh install (sa
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 
 import pytest
+import yaml
 from django.core.management import call_command
 
 from civicdesk.cards import catalogue
@@ -28,10 +28,12 @@ def run(*args) -> tuple[int, str, str]:
 
 
 def table_from_the_csv() -> list[dict]:
-    """別紙① as the data file writes it, read here without the catalogue."""
-    with catalogue.AREA_TABLE.open(encoding="utf-8") as handle:
-        lines = [line for line in handle if not line.startswith("#")]
-    return list(csv.DictReader(lines))
+    """別紙① as the data file writes it, read here without the catalogue (丁目 0: none)."""
+    data = yaml.safe_load(catalogue.AREA_TABLE.read_text(encoding="utf-8"))
+    return [
+        {"町名": row["town"], "丁目": str(row["chome"] or 0), "会場": row["venue"]}
+        for row in data["areas"]
+    ]
 
 
 def test_venue_prints_the_area_and_its_venue_as_one_json_line(venues):

@@ -1,17 +1,20 @@
 """Koto City's card venues and the 町丁目 → venue table of seed 004 別紙①, as data.
 
-The table ships as ``data/areas.csv`` (one row per 町丁目; 丁目 0 for a town without 丁目).
-``services.venues.setup_venues`` loads both into the database; the ward edits them there.
+The table is the one transcription of 別紙① the demo generator also places its residents by:
+``receivables/data/koto_towns.yaml`` (one row per 町丁目, with the decisions about the rows the
+seed's text garbled written at its top). Here a town without 丁目 has 丁目 0.
+``services.venues.setup_venues`` loads the venues and the table into the database; the ward
+edits them there.
 """
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
-AREA_TABLE = Path(__file__).resolve().parent / "data" / "areas.csv"
+from civicdesk.receivables.demo_data.reference import TOWNS_FILE, load_areas
+
+AREA_TABLE = TOWNS_FILE
 
 
 @dataclass(frozen=True)
@@ -61,8 +64,4 @@ class AreaRow:
 
 @cache
 def area_rows() -> tuple[AreaRow, ...]:
-    with AREA_TABLE.open(encoding="utf-8", newline="") as handle:
-        lines = [line for line in handle if not line.startswith("#")]
-    return tuple(
-        AreaRow(row["町名"], int(row["丁目"]), row["会場"]) for row in csv.DictReader(lines)
-    )
+    return tuple(AreaRow(row.town, row.chome or 0, row.venue) for row in load_areas())

@@ -19,6 +19,7 @@ from civicdesk.cards.choices import (
     TargetStatus,
 )
 from civicdesk.cards.models import CardReceipt, CardTarget, Reservation, VenueTransfer
+from civicdesk.cards.selectors.logistics import transfer_lines
 from civicdesk.cards.services import stock
 from civicdesk.cards.services.stock import LedgerOrder
 from civicdesk.privacy.models import ExportRecord, HandOverRecord
@@ -154,7 +155,7 @@ def test_the_ledger_follows_the_order_staff_choose(venues, municipality, supervi
             order=order,
             reservation_nos=[t.reservation_no for t in targets],
         )
-        numbers = [line[1] for line in stock.ledger_lines(transfer)]
+        numbers = [item.target.reservation_no for item in transfer_lines(transfer)]
         CardTarget.objects.filter(pk__in=[t.pk for t in targets]).update(
             card_state=CardState.IN_STOCK
         )

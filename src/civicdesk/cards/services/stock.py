@@ -33,6 +33,7 @@ from civicdesk.cards.models import (
     VenueTransfer,
     VenueTransferItem,
 )
+from civicdesk.cards.selectors.logistics import ledger_layout
 from civicdesk.core.calendar import TOKYO
 from civicdesk.core.models import Municipality
 from civicdesk.core.pdf import render_pdf
@@ -411,14 +412,6 @@ def _confirm_hand_over(acting_user, transfer: VenueTransfer, now) -> None:
 # --- The delivery ledger -------------------------------------------------------------------
 
 
-def ledger_lines(transfer: VenueTransfer):
-    return (
-        VenueTransferItem.objects.filter(transfer=transfer)
-        .order_by("position")
-        .values_list("position", "target__reservation_no", "target__name", "target__address")
-    )
-
-
 def ledger_pdf(*, acting_user, transfer: VenueTransfer, reason: str = "") -> bytes:
     """The delivery ledger (各会場送付台帳, 別紙③ 2) of a transfer: A4, one line per card in
     the transfer's order (row, 予約管理番号, 氏名, 住所), the total and signature boxes, then
@@ -426,11 +419,11 @@ def ledger_pdf(*, acting_user, transfer: VenueTransfer, reason: str = "") -> byt
     if not may_print_ledger(acting_user):
         raise PermissionDenied("各会場送付台帳を印刷する権限がありません。")
     reason = (reason or "").strip() or f"各会場送付台帳 No.{transfer.number}の印刷"
-    lines = list(ledger_lines(transfer))
+    layout = ledger_layout(transfer)
     context = {
         "transfer": transfer,
         "venue": transfer.venue,
-        "lines": lines,
+        "layout": layout,
         "copies": ["送付用", "控え"],
         "order_label": LedgerOrder(transfer.ledger_order).label
         if transfer.ledger_order in LedgerOrder.values
@@ -446,7 +439,7 @@ def ledger_pdf(*, acting_user, transfer: VenueTransfer, reason: str = "") -> byt
                 file_name=f"cards-ledger-{transfer.number:05d}.pdf",
                 file_format="pdf",
                 reason=reason,
-                count=len(lines),
+                count=len(layout.rows),
                 sha256=hashlib.sha256(document).hexdigest(),
                 fields=LEDGER_FIELDS,
                 system_actor="civicdesk cards" if acting_user is None else "",

@@ -125,16 +125,7 @@ def period_figures(
     per_day = {day: _day(counts, venues, day) for day in days}
     result = {
         "venues": [_venue_data(venue) for venue in venues],
-        "by_venue": [
-            {
-                **_venue_data(venue),
-                **_summed(per_day[day]["by_venue"][venue.code] for day in days),
-                "venue_days": _venue_days(
-                    [per_day[day]["by_venue"][venue.code]["venue_day"] for day in days]
-                ),
-            }
-            for venue in venues
-        ],
+        "by_venue": [_venue_totals(venue, [per_day[day] for day in days]) for venue in venues],
         "total": _summed(per_day[day]["total"] for day in days),
         "notices_reissued": sum(per_day[day]["notices_reissued"] for day in days),
         "calls": _calls(
@@ -154,6 +145,15 @@ def period_figures(
 
 def _venue_data(venue: Venue) -> dict:
     return {"code": venue.code, "short_name": venue.short_name, "name": venue.name}
+
+
+def _venue_totals(venue: Venue, days: list[dict]) -> dict:
+    figures = [day["by_venue"][venue.code] for day in days]
+    return {
+        **_venue_data(venue),
+        **_summed(figures),
+        "venue_days": _venue_days([day["venue_day"] for day in figures]),
+    }
 
 
 def _day(counts: _Counts, venues: list[Venue], day: dt.date) -> dict:
@@ -188,7 +188,8 @@ def _summed(rows) -> dict:
 
 
 def _share(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
+    """A fraction (0.25, not 25 %) as the counter reports give theirs; None without seats."""
+    return round(part / whole, 4) if whole else None
 
 
 def _calls(by_type: dict[str, int]) -> dict:

@@ -244,6 +244,13 @@ def test_issuing_marks_target_card_and_reservation(at_venue, venues, venue_clerk
         stock.issue_card(acting_user=venue_clerk, target=at_venue, identity_checked=True)
 
 
+def test_a_moved_out_target_is_not_issued_the_card(at_venue, venue_clerk):
+    CardTarget.objects.filter(pk=at_venue.pk).update(status=TargetStatus.MOVED_OUT)
+    with pytest.raises(ValidationError, match="転出の方には交付できません"):
+        stock.issue_card(acting_user=venue_clerk, target=at_venue, identity_checked=True)
+    assert states(at_venue) == [CardState.AT_VENUE]
+
+
 def test_a_card_not_at_the_venue_cannot_be_issued(venues, municipality, venue_clerk):
     target = CardTargetFactory(municipality=municipality)
     with pytest.raises(ValidationError, match="会場にありません"):

@@ -23,7 +23,13 @@ from django.utils import timezone
 
 from civicdesk.audit.models import AccessAction
 from civicdesk.audit.services import record_access
-from civicdesk.cards.choices import CardState, ReservationStatus, TargetEventKind, TargetStatus
+from civicdesk.cards.choices import (
+    CLOSED_TARGET_STATUSES,
+    CardState,
+    ReservationStatus,
+    TargetEventKind,
+    TargetStatus,
+)
 from civicdesk.cards.models import (
     Area,
     CardReceipt,
@@ -487,6 +493,13 @@ def issue_card(*, acting_user, target: CardTarget, identity_checked: bool) -> Ca
     with transaction.atomic():
         locked = _locked_target(target)
         _at_venue(locked)
+        if locked.status in CLOSED_TARGET_STATUSES:
+            raise ValidationError(
+                {
+                    "__all__": f"{locked.get_status_display()}の方には交付できません"
+                    "（区へ返却してください）。"
+                }
+            )
         locked.status = TargetStatus.ISSUED
         locked.card_state = CardState.ISSUED
         locked.save(update_fields=["status", "card_state", "updated_at"])

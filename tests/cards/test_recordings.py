@@ -9,9 +9,11 @@ import datetime as dt
 import hashlib
 import io
 import stat
+import threading
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connections
 
 from civicdesk.audit.models import AccessAction, AccessLogEntry
 from civicdesk.cards.models import CallRecording, RecordingErasure
@@ -343,3 +345,72 @@ def test_the_check_finds_one_changed_byte_a_missing_file_and_an_overdue_recordin
     assert [r.pk for r in result.missing] == [missing.pk]
     assert [r.pk for r in result.overdue] == [overdue.pk]
     assert fine.pk not in {r.pk for r in result.changed + result.missing + result.overdue}
+
+
+# --- Under concurrency (PostgreSQL) ---------------------------------------------------------------
+
+
+def _run_threads(count: int, work) -> tuple[list, list[Exception]]:
+    results, errors = [], []
+    barrier = threading.Barrier(count)
+    lock = threading.Lock()
+
+    def run(n):
+        try:
+            barrier.wait()
+            value = work(n)
+            with lock:
+                results.append(value)
+        except Exception as exc:  # reported by the test
+            with lock:
+                errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors
+
+
+@pytest.mark.postgres_only(reason="row locks between concurrent erasure runs")
+@pytest.mark.django_db(transaction=True)
+def test_two_erasure_runs_at_once_erase_each_recording_once(municipality, supervisor):
+    made = [make_recording(municipality, when="2026-03-10 10:00", seed=n) for n in range(6)]
+
+    def erase(_n):
+        return services.erase_due_recordings(
+            acting_user=supervisor, municipality=municipality, as_of=dt.date(2026, 6, 10)
+        )
+
+    results, errors = _run_threads(2, erase)
+    assert not errors, errors
+    runs = [r for r in results if r is not None]
+    assert len(runs) == 1 and runs[0].erased_count == len(made)
+    assert RecordingErasure.objects.count() == 1
+    assert not any(kept_file(r).exists() for r in made)
+
+
+@pytest.mark.postgres_only(reason="row locks between a hold and an erasure run")
+@pytest.mark.django_db(transaction=True)
+def test_a_hold_racing_an_erasure_either_wins_whole(municipality, supervisor):
+    recording = make_recording(municipality, when="2026-03-10 10:00")
+
+    def work(n):
+        if n == 0:
+            return services.set_legal_hold(
+                acting_user=supervisor, recording=recording, reason="保全"
+            )
+        return services.erase_due_recordings(
+            acting_user=supervisor, municipality=municipality, as_of=dt.date(2026, 6, 10)
+        )
+
+    _results, errors = _run_threads(2, work)
+    row = CallRecording.objects.get(pk=recording.pk)
+    if row.erased_at is None:
+        assert row.legal_hold and kept_file(recording).exists() and not errors
+    else:
+        assert not row.legal_hold and not kept_file(recording).exists()
+        assert [str(e) for e in errors] == [str(ValidationError(services.ERASED))]

@@ -114,3 +114,31 @@ def test_one_after_another_twenty_residents_get_two_seats_and_one_target_one_boo
     assert len(booked) == 1
     assert _refusals(errors, "すでに予約があります") == SUBMITS - 1
     assert Slot.objects.get(pk=roomy.pk).booked_web == 1
+
+
+@pytest.mark.postgres_only(reason="row locks of changes racing in opposite directions")
+@pytest.mark.django_db(transaction=True)
+def test_changes_swapping_two_slots_at_once_neither_deadlock_nor_lose_seats(municipality, venues):
+    one = SlotFactory(venue=venues.honchosha, hhmm="10:00", capacity_web=RESIDENTS)
+    two = SlotFactory(venue=venues.honchosha, hhmm="11:00", capacity_web=RESIDENTS)
+    pairs = []
+    for _ in range(SUBMITS):
+        first = CardTargetFactory(municipality=municipality)
+        second = CardTargetFactory(municipality=municipality)
+        pairs.append((_book(first, one), _book(second, two)))
+
+    def swap(n):
+        mine = pairs[n // 2][n % 2]
+        reservation = Reservation.objects.select_related("slot", "target").get(pk=mine)
+        destination = two if reservation.slot_id == one.pk else one
+        return service.change(
+            acting_user=None, reservation=reservation, slot=destination, channel=Channel.WEB
+        ).pk
+
+    moved, errors = run_threads(2 * SUBMITS, swap)
+    assert errors == []
+    assert len(moved) == 2 * SUBMITS
+    for slot in (one, two):
+        held = Reservation.objects.filter(slot=slot, status=ReservationStatus.BOOKED).count()
+        assert held == SUBMITS
+        assert Slot.objects.get(pk=slot.pk).booked_web == held

@@ -4,9 +4,10 @@ Seats: a booking takes a seat of its channel's pool (cards.choices.POOL_OF_CHANN
 conditional UPDATE that checks and takes at once (``booked < capacity`` in the WHERE clause),
 so two residents racing for the last seat cannot both get it, on SQLite or PostgreSQL; the
 slot's check constraints back this up. A change takes the new seat first, then gives the old
-one back; a cancel gives it back. A reservation moves (change, cancel, no-show, attendance)
-with an UPDATE conditioned on its state, so two moves racing each other cannot both succeed
-(and a seat is never given back twice).
+one back (locking the reservation, then both slots in key order, so that changes racing each
+other cannot deadlock); a cancel gives it back. A reservation moves (change, cancel, no-show,
+attendance) with an UPDATE conditioned on its state, so two moves racing each other cannot
+both succeed (and a seat is never given back twice).
 
 One active reservation per target is a database constraint (cards_one_active_reservation): a
 double submit gives one reservation and a clear error.
@@ -121,6 +122,16 @@ def _take_seat(slot: Slot, pool: str) -> None:
     )
     if not taken:
         raise ReservationError({"slot": FULL})
+
+
+def _lock_slots(*slot_ids: int) -> None:
+    """Row locks on PostgreSQL, taken in key order (SQLite serialises writers anyway)."""
+    list(
+        Slot.objects.select_for_update()
+        .filter(pk__in=set(slot_ids))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def _give_back_seat(slot_id: int, pool: str) -> None:
@@ -257,7 +268,8 @@ def change(
     _check_slot(target, slot, channel, now)
     old_slot_id, old_pool = reservation.slot_id, _pool(reservation.channel)
     with transaction.atomic():
-        _take_seat(slot, new_pool)
+        # The reservation first, then both slots in key order: every move locks rows in the
+        # same order (reservation, slots by pk), so two changes swapping slots cannot deadlock.
         moved = Reservation.objects.filter(
             pk=reservation.pk,
             status=ReservationStatus.BOOKED,
@@ -266,6 +278,8 @@ def change(
         ).update(slot=slot, channel=channel)
         if not moved:
             raise ReservationError({"reservation": "この予約は他の操作で変更されました。"})
+        _lock_slots(old_slot_id, slot.pk)
+        _take_seat(slot, new_pool)
         _give_back_seat(old_slot_id, old_pool)
         reservation.slot, reservation.channel = slot, channel
         _event(

@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
@@ -29,6 +30,7 @@ from civicdesk.cards.models import (
     TargetEvent,
     VenueDay,
 )
+from civicdesk.cards.services import reservations
 from civicdesk.cards.services.venues import setup_venues
 from civicdesk.core.calendar import TOKYO
 from civicdesk.core.services import setup_demo_calendars
@@ -444,6 +446,40 @@ def test_a_fixed_number_of_queries_whatever_the_period(municipality, plan):
     with CaptureQueriesContext(connection) as month:
         cards_monthly_report(municipality, 2026, 6)
     assert len(day.captured_queries) == len(month.captured_queries) <= 16
+
+
+@time_machine.travel(at(WED, "10:00"), tick=False)  # whatever CIVICDESK_TEST_NOW says
+def test_bookings_changes_and_cancellations_through_the_reservation_services(
+    municipality, venues, card_operator
+):
+    """The real services on Wednesday at 10:00: three bookings, one changed from WEB to
+    the call center's seat of a later slot, one cancelled."""
+    honchosha = venues.honchosha
+    first = SlotFactory(venue=honchosha, day=MON, hhmm="10:00")
+    later = SlotFactory(venue=honchosha, day=MON, hhmm="11:00")
+    a, b, c = (
+        CardTargetFactory(municipality=municipality, area=area_of(honchosha), venue=honchosha)
+        for _ in range(3)
+    )
+    moved = reservations.book(acting_user=None, target=a, slot=first, channel=Channel.WEB)
+    reservations.book(acting_user=None, target=b, slot=first, channel=Channel.WEB)
+    dropped = reservations.book(
+        acting_user=card_operator, target=c, slot=first, channel=Channel.PHONE
+    )
+    reservations.change(
+        acting_user=card_operator, reservation=moved, slot=later, channel=Channel.PHONE
+    )
+    reservations.cancel(acting_user=card_operator, reservation=dropped, channel=Channel.PHONE)
+    wednesday = cards_daily_report(municipality, WED)["by_venue"][0]
+    # The changed reservation counts under the channel of the seat it holds now.
+    assert picked(wednesday, ["bookings_web", "bookings_phone", "bookings", "changed",
+                              "cancelled"]) == {
+        "bookings_web": 1, "bookings_phone": 2, "bookings": 3, "changed": 1, "cancelled": 1,
+    }  # fmt: skip
+    monday = cards_daily_report(municipality, MON)["by_venue"][0]
+    assert picked(monday, ["slots", "capacity", "booked_web", "booked_phone", "booked"]) == {
+        "slots": 2, "capacity": 2 * (2 + 1 + 1), "booked_web": 1, "booked_phone": 1, "booked": 2,
+    }  # fmt: skip
 
 
 def test_another_municipality_s_rows_are_not_counted(municipality, plan, card_operator):

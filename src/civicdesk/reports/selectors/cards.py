@@ -7,7 +7,8 @@
   calls by type ア–オ and the center's reconciliation.
 - マイナンバーカード交付 月次報告書 (cards-monthly): the same for the month, and a row per day.
 
-A day is a Tokyo day. Bookings count on the day they were made (Reservation.booked_at); seats,
+A day is a Tokyo day. Bookings count on the day they were made (Reservation.booked_at) under
+the reservation's channel (a change moves a reservation to the channel of its new seat); seats,
 visits and no-shows on the day of their slot; steps of a target (変更, 取消, 交付, 返却,
 交付不可, 通知再発行) on the day of their event, at the event's venue (else the target's).
 Counts only: no names, numbers or explanations' text (an explanation counts as given or not).

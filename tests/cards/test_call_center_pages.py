@@ -19,7 +19,9 @@ from civicdesk.cards.choices import (
     TargetStatus,
 )
 from civicdesk.cards.models import CardCall, Reservation, Slot, TargetEvent
+from civicdesk.cards.services import calls
 from civicdesk.cards.services import reservations as service
+from civicdesk.cards.services.calls import CallError
 from civicdesk.core.calendar import TOKYO
 from tests.cards.factories import CardTargetFactory, SlotFactory
 from tests.conftest import sign_in
@@ -98,7 +100,9 @@ def test_anonymous_is_sent_to_sign_in_or_refused(client, target):
         reverse("cards:call-center-target", args=[target.pk]),
         reverse("cards:calls"),
     ):
-        assert client.get(url).status_code in (302, 403)
+        response = client.get(url)
+        assert response.status_code == 302
+        assert "/accounts/login/" in response.url
 
 
 def test_the_pages_answer_405_to_the_wrong_method(client, card_operator, target):
@@ -346,3 +350,63 @@ def test_the_supervisor_sees_the_days_calls_by_type(client, supervisor, card_ope
     assert AccessLogEntry.objects.filter(actor=supervisor, reason__contains="受電一覧").exists()
     earlier = client.get(reverse("cards:calls"), {"date": "2026-06-09"})
     assert earlier.context["totals"] == [1, 0, 1]
+
+
+# --- The call services ---------------------------------------------------------------------
+
+
+def test_a_call_needs_a_type_and_phone_or_fax(card_operator, municipality):
+    with pytest.raises(CallError) as caught:
+        calls.record_call(
+            acting_user=card_operator,
+            municipality=municipality,
+            call_type="x",
+            channel=Channel.WEB,
+            note="あ" * 501,
+        )
+    assert set(caught.value.message_dict) == {"call_type", "channel", "note"}
+    assert not CardCall.objects.exists()
+
+
+def test_a_call_about_another_municipalitys_target_is_refused(card_operator, target):
+    elsewhere = MunicipalityFactory(code="999998", name="他町")
+    with pytest.raises(CallError, match="別の自治体"):
+        calls.record_call(
+            acting_user=card_operator,
+            municipality=elsewhere,
+            call_type=CallType.OTHER,
+            target=target,
+            channel=Channel.PHONE,
+        )
+
+
+def test_a_booking_call_is_all_or_nothing(card_operator, target, slot):
+    """A call type that cannot be recorded undoes the booking made in the same call."""
+    with pytest.raises(CallError, match="通話の種別"):
+        calls.take_call(
+            acting_user=card_operator,
+            target=target,
+            action=calls.BOOK,
+            slot=slot,
+            channel=Channel.PHONE,
+            call_type="?",
+        )
+    assert not Reservation.objects.exists()
+    assert Slot.objects.get(pk=slot.pk).booked_phone == 0
+    target.refresh_from_db()
+    assert target.status == TargetStatus.MAILED
+
+
+def test_the_same_booking_sent_twice_from_the_page_makes_one_reservation(
+    client, card_operator, target, slot
+):
+    sign_in(client, card_operator)
+    data = {"slot": slot.pk, "channel": Channel.PHONE, "call_type": CallType.ISSUANCE}
+    url = reverse("cards:call-center-reserve", args=[target.pk])
+    assert client.post(url, data).status_code == 302
+    again = client.post(url, data)
+    assert again.status_code == 200
+    assert "現在の予約と同じ枠です" in again.content.decode()
+    assert Reservation.objects.filter(target=target).count() == 1
+    assert Slot.objects.get(pk=slot.pk).booked_phone == 1
+    assert CardCall.objects.count() == 1

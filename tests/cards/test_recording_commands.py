@@ -138,3 +138,12 @@ def test_purged_files_are_gone_and_the_check_is_clean_afterwards(municipality):
     run("purge", "--as-of", "2026-06-10")
     assert not kept_file(recording).exists()
     assert run("check", "--as-of", "2026-06-10")[0] == 0
+
+
+def test_check_names_a_copy_no_recording_knows(municipality, recordings_root):
+    recording = make_recording(municipality, when="2026-06-01 10:00", seed=1)
+    copy = kept_file(recording).parent / "copy.wav"
+    copy.write_bytes(kept_file(recording).read_bytes())
+    code, out, _ = run("check", "--as-of", "2026-06-10")
+    assert code == 1
+    assert "登録のないファイル（複製の疑い）: 2026-06/copy.wav" in out

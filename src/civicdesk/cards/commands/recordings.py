@@ -7,9 +7,9 @@
 ``purge`` erases every recording whose retention ended before the date and which no hold
 stops, with one certificate (消去証明書) in the export register; ``check`` names every
 recording past its erase-by date that still exists, every file whose SHA-256 changed or that
-is missing, and every erased recording whose file is still there. Runs as the command (the OS
-account is named in the registers); ``--municipality`` picks one by code (default: the
-installation's default).
+is missing, every erased recording whose file is still there, and every file in the folder
+that no recording names (a copy). Runs as the command (the OS account is named in the
+registers); ``--municipality`` picks one by code (default: the installation's default).
 """
 
 from __future__ import annotations
@@ -158,6 +158,7 @@ def _check(command, options: dict) -> int:
         *(_finding("SHA-256 不一致（改変）", r) for r in result.changed),
         *(_finding("ファイルなし", r) for r in result.missing),
         *(_finding("消去済みなのにファイルが残っている", r) for r in result.left_behind),
+        *(f"登録のないファイル（複製の疑い）: {name}" for name in result.unregistered),
     ]
     if options.get("json"):
         command.stdout.write(
@@ -170,6 +171,7 @@ def _check(command, options: dict) -> int:
                     "changed": [r.pk for r in result.changed],
                     "missing": [r.pk for r in result.missing],
                     "left_behind": [r.pk for r in result.left_behind],
+                    "unregistered": result.unregistered,
                     "ok": result.ok,
                 },
                 ensure_ascii=False,

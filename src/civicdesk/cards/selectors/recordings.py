@@ -204,16 +204,20 @@ class CheckResult:
     changed: list[CallRecording] = field(default_factory=list)
     missing: list[CallRecording] = field(default_factory=list)
     left_behind: list[CallRecording] = field(default_factory=list)
+    unregistered: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not (self.overdue or self.changed or self.missing or self.left_behind)
+        return not (
+            self.overdue or self.changed or self.missing or self.left_behind or self.unregistered
+        )
 
 
 def check_recordings(municipality, as_of: dt.date) -> CheckResult:
     """Every kept recording past its erase-by date without a hold (overdue), every kept file
-    whose SHA-256 differs from the one registered (changed) or that is gone (missing), and every
-    erased recording whose file is still there (left_behind)."""
+    whose SHA-256 differs from the one registered (changed) or that is gone (missing), every
+    erased recording whose file is still there (left_behind), and every file in the recordings
+    folder that no recording names (unregistered: a copy, 第6条4, or a broken registration)."""
     result = CheckResult(as_of=as_of)
     for recording in kept(municipality).order_by("recorded_at", "pk").iterator(chunk_size=2000):
         result.checked += 1
@@ -233,4 +237,19 @@ def check_recordings(municipality, as_of: dt.date) -> CheckResult:
     ):
         if recording_path(recording).exists():
             result.left_behind.append(recording)
+    result.unregistered = unregistered_files()
     return result
+
+
+def unregistered_files() -> list[str]:
+    """Files under the recordings folder (certificates aside) that no recording names."""
+    root = recordings_dir()
+    if not root.is_dir():
+        return []
+    known = set(CallRecording.objects.values_list("file_name", flat=True).iterator(2000))
+    found = []
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root).as_posix()
+        if path.is_file() and not relative.startswith("certificates/") and relative not in known:
+            found.append(relative)
+    return found

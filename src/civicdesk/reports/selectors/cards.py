@@ -13,6 +13,15 @@ visits and no-shows on the day of their slot; steps of a target (変更, 取消,
 交付不可, 通知再発行) on the day of their event, at the event's venue (else the target's).
 Counts only: no names, numbers or explanations' text (an explanation counts as given or not).
 Every figure comes from a fixed number of grouped queries, whatever the period's length.
+
+The data: ``period``, ``municipality``, ``venues`` [{code, short_name, name}], ``by_venue``
+[{code, …, the figures (FIGURE_KEYS and use_share), venue_days {open_days,
+open_days_not_closed, closed_days, days_with_difference, difference}, and for a day venue_day
+{open, closed, difference, explained}}], ``total`` (the figures), ``notices_reissued``,
+``calls`` {by_type [{code, label, count}], total}, ``reconciliation`` {closed_days,
+days_with_difference, and for a day ``day`` with the close's figures and differences}, and for a
+month ``series`` [{date, by_venue {code: figures}, total, notices_reissued, calls,
+reconciliation}].
 """
 
 from __future__ import annotations

@@ -8,16 +8,18 @@ import datetime as dt
 
 import pytest
 from django.test import override_settings
+from django.urls import reverse
 
 from civicdesk.audit.models import AccessLogEntry
 from civicdesk.cards.choices import Channel
-from civicdesk.cards.models import Slot
+from civicdesk.cards.models import Slot, Venue
 from civicdesk.cards.selectors.slots import bookable_slots, slot_days, web_window
 from civicdesk.cards.services.slots import SlotError, change_capacity, open_slots
 from civicdesk.core.calendar import TOKYO
 from civicdesk.core.models.calendar import DesignatedDay
 from tests.cards.factories import CardTargetFactory, SlotFactory
-from tests.conftest import TEST_NOW
+from tests.conftest import TEST_NOW, sign_in
+from tests.factories import MunicipalityFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -151,3 +153,74 @@ def test_slot_days_group_by_tokyo_day(venues):
         (MON, [early, late]),
         (dt.date(2026, 6, 16), [other]),
     ]
+
+
+# --- The slots page ------------------------------------------------------------------------
+
+SLOT_VIEWERS = {"card_operator", "venue_clerk", "supervisor", "staff", "inspector"}
+ALL_ROLES = [
+    "operator",
+    "visitor",
+    "reception",
+    "counter_clerk",
+    "cashier",
+    "card_operator",
+    "venue_clerk",
+    "supervisor",
+    "staff",
+    "inspector",
+    "admin",
+]
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
+def test_who_may_see_open_and_resize_slots(client, users_by_role, venues, role):
+    slot = SlotFactory(venue=venues.honchosha)
+    sign_in(client, users_by_role[role])
+    assert client.get(reverse("cards:slots")).status_code == (200 if role in SLOT_VIEWERS else 403)
+    opened = client.post(
+        reverse("cards:slots-open"),
+        {"venue": "honchosha", "start": "2026-06-16", "end": "2026-06-16"},
+    )
+    assert opened.status_code == (302 if role == "staff" else 403)
+    resized = client.post(reverse("cards:slot-capacity", args=[slot.pk]), {"web": 5})
+    assert resized.status_code == (302 if role == "staff" else 403)
+
+
+def test_staff_open_a_venues_slots_and_see_them_by_week(client, staff, venues):
+    sign_in(client, staff)
+    response = client.post(
+        reverse("cards:slots-open"),
+        {"venue": "sogo", "start": "2026-06-15", "end": "2026-06-16"},
+    )
+    assert response.status_code == 302
+    assert Slot.objects.filter(venue=venues.sogo).count() == 2 * 17
+    page = client.get(response.url)
+    assert "34枠作成しました" in page.content.decode()
+    days = page.context["days"]
+    assert [day.date for day in days] == [MON, dt.date(2026, 6, 16)]
+
+
+def test_staff_change_seats_on_the_page_never_below_those_taken(client, staff, venues):
+    slot = SlotFactory(venue=venues.honchosha, capacity_web=4, booked_web=3)
+    sign_in(client, staff)
+    url = reverse("cards:slot-capacity", args=[slot.pk])
+    page = client.post(url, {"web": 1, "phone": 1, "internal": 1}, follow=True)
+    assert "予約済みの3席より少なくできません" in page.content.decode()
+    slot.refresh_from_db()
+    assert slot.capacity_web == 4
+    client.post(url, {"web": 8, "phone": 0, "internal": 2})
+    slot.refresh_from_db()
+    assert (slot.capacity_web, slot.capacity_phone, slot.capacity_internal) == (8, 0, 2)
+
+
+def test_another_municipalitys_slot_is_a_404(client, staff, venues):
+    slot = SlotFactory(venue=venues.honchosha)
+    Venue.objects.filter(pk=venues.honchosha.pk).update(
+        municipality=MunicipalityFactory(code="999997", name="他区")
+    )
+    sign_in(client, staff)
+    assert (
+        client.post(reverse("cards:slot-capacity", args=[slot.pk]), {"web": 1}).status_code == 404
+    )
+    assert client.get(reverse("cards:slots"), {"venue": "honchosha"}).status_code == 404

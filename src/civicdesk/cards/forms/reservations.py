@@ -106,3 +106,60 @@ class WeekForm(forms.Form):
     """The first day the slot picker shows (a week at a time)."""
 
     start = forms.DateField(required=False)
+
+
+# --- Slots (staff) -------------------------------------------------------------------------------
+
+
+class SlotWeekForm(forms.Form):
+    """Which venue's week the slots page shows (GET)."""
+
+    venue = forms.CharField(required=False)
+    start = forms.DateField(required=False)
+
+
+class OpenSlotsForm(ServiceFormMixin, forms.Form):
+    venue = forms.CharField(widget=forms.HiddenInput)
+    start = forms.DateField(
+        label="開始日",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={
+            "required": "開始日を入力してください。",
+            "invalid": "開始日が正しくありません。",
+        },
+    )
+    end = forms.DateField(
+        label="終了日",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={
+            "required": "終了日を入力してください。",
+            "invalid": "終了日が正しくありません。",
+        },
+    )
+
+
+def _seats(label: str) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label,
+        min_value=0,
+        max_value=999,
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "seats-input"}),
+        error_messages={
+            "invalid": f"{label}は数字で入力してください。",
+            "min_value": f"{label}は0以上です。",
+            "max_value": f"{label}は999以下です。",
+        },
+    )
+
+
+class CapacityForm(ServiceFormMixin, forms.Form):
+    service_error_fields = {
+        "capacity_web": "web",
+        "capacity_phone": "phone",
+        "capacity_internal": "internal",
+    }
+
+    web = _seats("WEBの席数")
+    phone = _seats("コールセンター・FAXの席数")
+    internal = _seats("区職員の席数")

@@ -1,4 +1,5 @@
-"""The call center's pages (joined in urls/__init__.py; namespace ``cards``)."""
+"""The call center's pages and the venues' slots (joined in urls/__init__.py; namespace
+``cards``)."""
 
 from django.urls import path
 
@@ -12,4 +13,7 @@ urlpatterns = [
     path("call-center/<int:pk>/cancel/", views.call_center_cancel, name="call-center-cancel"),
     path("call-center/<int:pk>/call/", views.call_center_call, name="call-center-target-call"),
     path("calls/", views.calls_page, name="calls"),
+    path("slots/", views.slots_page, name="slots"),
+    path("slots/open/", views.slots_open, name="slots-open"),
+    path("slots/<int:pk>/capacity/", views.slot_capacity, name="slot-capacity"),
 ]

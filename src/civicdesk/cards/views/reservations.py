@@ -1,10 +1,12 @@
 """The card call center's pages (issue 18 §5): find the caller's target, book, change or cancel
 for them by phone or FAX (also after the web cut-off) with the call type ア–オ recorded, record
-a call about no one, and the supervisor's day of calls by type.
+a call about no one, and the supervisor's day of calls by type; and the venues' slots (a week
+per venue with seats per pool), which staff open from the venue's calendar and resize.
 
 Who opens what: selectors.reservations.may_use_call_center (card_operator, supervisor) and
-may_view_calls (supervisor). A target of another municipality answers 404. The target page
-shows only what the call needs and logs it; searches are logged by their service.
+may_view_calls (supervisor); the slots page cards.view_slot, opening cards.add_slot, seats
+cards.change_slot (staff). A target or slot of another municipality answers 404. The target
+page shows only what the call needs and logs it; searches are logged by their service.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,21 +27,28 @@ from civicdesk.cards.choices import Channel, SeatPool
 from civicdesk.cards.forms.reservations import (
     CallFieldsForm,
     CancelForm,
+    CapacityForm,
     DayForm,
     LookupForm,
+    OpenSlotsForm,
     ReserveForm,
+    SlotWeekForm,
     WeekForm,
 )
-from civicdesk.cards.models import CardTarget
+from civicdesk.cards.models import CardTarget, Venue
 from civicdesk.cards.selectors import reservations as selectors
 from civicdesk.cards.selectors.slots import slot_days, slots_for, venue_slots
-from civicdesk.cards.services import calls
+from civicdesk.cards.services import calls, slots
 from civicdesk.core.calendar import TOKYO
 from civicdesk.core.http import require
 from civicdesk.core.japanese import era_date
 
 CALL_CENTER_DENIED = "カードコールセンターの画面を使う権限がありません。"
 CALLS_DENIED = "コールセンターの受電一覧を表示する権限がありません。"
+SLOTS_DENIED = "予約枠を表示する権限がありません。"
+OPEN_DENIED = "予約枠を作成する権限がありません。"
+CAPACITY_DENIED = "予約枠の席数を変更する権限がありません。"
+OPEN_DAYS = 30
 PICKER_DAYS = 7
 CALL_FIELDS = ["予約管理番号", "通話の種別", "応対メモ"]
 
@@ -99,12 +109,12 @@ def _picker(target: CardTarget, start: dt.date) -> dict:
     share one pool); past and full slots cannot be chosen."""
     end = start + dt.timedelta(days=PICKER_DAYS - 1)
     now = timezone.now()
-    slots = venue_slots(target.venue, start, end)
-    for slot in slots:
+    week = venue_slots(target.venue, start, end)
+    for slot in week:
         slot.free_seats = slot.free(SeatPool.PHONE)
         slot.choosable = slot.free_seats > 0 and slot.starts_at > now
     return {
-        "days": slot_days(slots),
+        "days": slot_days(week),
         "start": start,
         "end": end,
         "previous": max(start - dt.timedelta(days=PICKER_DAYS), _today()),
@@ -255,3 +265,97 @@ def calls_page(request):
         "next": day + dt.timedelta(days=1),
     }
     return render(request, "cards/reservations/calls.html", context)
+
+
+# --- Slots (staff) -------------------------------------------------------------------------------
+
+
+def _venues(user) -> list[Venue]:
+    return list(Venue.objects.filter(municipality_id=user.municipality_id))
+
+
+def _slots_url(venue: Venue, start: dt.date) -> str:
+    return f"{reverse('cards:slots')}?venue={venue.code}&start={start.isoformat()}"
+
+
+@never_cache
+@require_GET
+@require("cards.view_slot", message=SLOTS_DENIED)
+def slots_page(request):
+    """A week (``?start=``, default today) of one venue's slots (``?venue=`` its code) with the
+    seats taken and offered per pool; staff open more and change seats here."""
+    form = SlotWeekForm(request.GET)
+    form.is_valid()
+    venues = _venues(request.user)
+    wanted = form.cleaned_data.get("venue") or (venues[0].code if venues else "")
+    venue = next((item for item in venues if item.code == wanted), None)
+    if venue is None and venues:
+        raise Http404("この会場はありません。")
+    start = form.cleaned_data.get("start") or _today()
+    end = start + dt.timedelta(days=PICKER_DAYS - 1)
+    context = {
+        "venues": venues,
+        "venue": venue,
+        "days": slot_days(venue_slots(venue, start, end)) if venue else [],
+        "start": start,
+        "end": end,
+        "previous": start - dt.timedelta(days=PICKER_DAYS),
+        "next": end + dt.timedelta(days=1),
+        "open_form": OpenSlotsForm(
+            initial={
+                "venue": wanted,
+                "start": start,
+                "end": start + dt.timedelta(days=OPEN_DAYS),
+            }
+        ),
+        "may_open": request.user.has_perm("cards.add_slot"),
+        "may_resize": request.user.has_perm("cards.change_slot"),
+    }
+    return render(request, "cards/reservations/slots.html", context)
+
+
+def _error_messages(request, error: ValidationError) -> None:
+    for message in error.messages:
+        messages.error(request, message)
+
+
+@require_POST
+@require("cards.add_slot", message=OPEN_DENIED)
+def slots_open(request):
+    form = OpenSlotsForm(request.POST)
+    if not form.is_valid():
+        _error_messages(request, ValidationError(list(form.errors.values())))
+        return redirect("cards:slots")
+    venue = get_object_or_404(
+        Venue, municipality_id=request.user.municipality_id, code=form.cleaned_data["venue"]
+    )
+    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    try:
+        made = slots.open_slots(acting_user=request.user, venue=venue, start=start, end=end)
+    except ValidationError as error:
+        _error_messages(request, error)
+    else:
+        messages.success(
+            request,
+            f"{venue.short_name}の予約枠を{made}枠作成しました"
+            f"（{era_date(start)}〜{era_date(end)}、既存の枠はそのまま）。",
+        )
+    return redirect(_slots_url(venue, start))
+
+
+@require_POST
+@require("cards.change_slot", message=CAPACITY_DENIED)
+def slot_capacity(request, pk: int):
+    slot = get_object_or_404(slots_for(request.user), pk=pk)
+    form = CapacityForm(request.POST)
+    day = slot.starts_at.astimezone(TOKYO).date()
+    if not form.is_valid():
+        _error_messages(request, ValidationError(list(form.errors.values())))
+        return redirect(_slots_url(slot.venue, day))
+    try:
+        slots.change_capacity(acting_user=request.user, slot=slot, **form.cleaned_data)
+    except ValidationError as error:
+        _error_messages(request, error)
+    else:
+        messages.success(request, f"{_when(slot.starts_at)}の枠の席数を変更しました。")
+    return redirect(_slots_url(slot.venue, day))

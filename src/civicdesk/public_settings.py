@@ -64,6 +64,9 @@ SESSION_COOKIE_NAME = "yoyaku_session"
 CSRF_COOKIE_NAME = "yoyaku_csrftoken"
 SESSION_COOKIE_AGE = env.integer("CIVICDESK_PUBLIC_SESSION_MINUTES", 15, minimum=1) * 60
 SESSION_COOKIE_SAMESITE = "Strict"
+# The session lives SESSION_COOKIE_AGE from sign-in (time enough to book); not written again
+# on every page as the staff site's idle timeout needs.
+SESSION_SAVE_EVERY_REQUEST = False
 
 # Sign-in failures allowed per client address and per 予約管理番号 (cards.public.signin), and
 # the proof of work (cards.public.altcha): the largest secret number and a challenge's life.

@@ -45,8 +45,17 @@ def phone(browser, live_server, settings):
     )
     page = context.new_page()
     page.set_default_timeout(20_000)
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield page
     context.close()
+    # The pages and their script run under the site's CSP (no inline script or style).
+    assert not refused, refused
 
 
 @pytest.fixture

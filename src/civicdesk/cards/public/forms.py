@@ -4,6 +4,7 @@ a reminder), cancelling. Everything a resident can type is here; nothing else is
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -15,6 +16,7 @@ BOTH_CONTACTS = "連絡先は、メールアドレスか電話番号のどちら
 NO_DATE = "生年月日: 存在しない日付です。年・月・日を確かめてください。"
 
 
+@cache
 def _year_choices(today: dt.date) -> list[tuple[str, str]]:
     # Newest first: most holders scroll less; each year shows its era name (和暦) beside it.
     years = range(today.year, FIRST_BIRTH_YEAR - 1, -1)

@@ -125,7 +125,8 @@ def sign_in(request):
     if not result.ok:
         log.info("sign-in failed")
         return _sign_in_page(request, SignInForm(today=today), error=FAILED, status=400)
-    request.session.cycle_key()
+    if request.session.session_key:  # an existing session gets a new key; a new one has one
+        request.session.cycle_key()
     request.session[SESSION_KEY] = result.target_id
     log.info("sign-in ok")
     return redirect("yoyaku:home")

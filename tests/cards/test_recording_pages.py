@@ -325,3 +325,18 @@ def test_opening_a_disclosure_is_logged(client, world, inspector):
         object_id=str(disclosure.pk),
         actor=inspector,
     ).exists()
+
+
+def test_an_unknown_recording_number_is_named(client, world, supervisor):
+    sign_in(client, supervisor)
+    data = {
+        "ground": DisclosureGround.CONSENT,
+        "requesting_body": "本人",
+        "purpose": "確認",
+        "scope": "1件",
+        "recordings": f"{world['kept'].pk}, 999999",
+    }
+    response = client.post(reverse("cards:disclosure_new"), data)
+    assert response.status_code == 400
+    assert "番号 999999 の録音はありません" in response.content.decode()
+    assert Disclosure.objects.count() == 1

@@ -298,8 +298,15 @@ def disclosure_new(request):
     if request.method == "POST":
         form = forms.DisclosureForm(request.POST)
         if form.is_valid():
-            chosen = list(selectors.recordings_for(user).filter(pk__in=form.recording_ids()))
+            wanted = form.recording_ids()
+            chosen = list(selectors.recordings_for(user).filter(pk__in=wanted))
+            unknown = sorted(set(wanted) - {r.pk for r in chosen})
             try:
+                if unknown:
+                    numbers = "、".join(str(n) for n in unknown)
+                    raise ValidationError(
+                        {"recordings": [f"対象の通話録音: 番号 {numbers} の録音はありません。"]}
+                    )
                 disclosure = disclosure_services.request_disclosure(
                     acting_user=user,
                     municipality=Municipality.objects.for_user(user),

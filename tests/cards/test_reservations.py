@@ -14,6 +14,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from civicdesk.audit.models import AccessLogEntry
@@ -429,3 +430,12 @@ def test_open_slots_command_makes_a_weeks_slots(municipality, venues):
     )
     assert code == 1
     assert "会場 nowhere はありません" in err
+
+
+@override_settings(CARDS_WEB_CUTOFF_DAYS=0, CARDS_WEB_FIRST_DAY=1)
+def test_the_web_window_and_cutoff_follow_the_settings(target, venues):
+    tomorrow = SlotFactory(venue=venues.honchosha, day=dt.date(2026, 6, 11))
+    reservation = service.book(acting_user=None, target=target, slot=tomorrow, channel=Channel.WEB)
+    on_the_day = dt.datetime(2026, 6, 11, 8, tzinfo=TOKYO)
+    service.cancel(acting_user=None, reservation=reservation, channel=Channel.WEB, now=on_the_day)
+    assert _fresh(tomorrow).booked_web == 0

@@ -118,7 +118,7 @@ def test_web_window_is_three_to_fortyfive_days_by_default():
     assert web_window(TEST_NOW) == (dt.date(2026, 6, 13), dt.date(2026, 7, 25))
 
 
-@override_settings(CIVICDESK_CARDS_WEB_FIRST_DAY=1, CIVICDESK_CARDS_WEB_LAST_DAY=10)
+@override_settings(CARDS_WEB_FIRST_DAY=1, CARDS_WEB_LAST_DAY=10)
 def test_web_window_follows_the_settings():
     assert web_window(TEST_NOW) == (dt.date(2026, 6, 11), dt.date(2026, 6, 20))
 

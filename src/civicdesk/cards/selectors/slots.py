@@ -1,10 +1,10 @@
 """Reading the slots: which a target may book through a channel, grouped by day for pages.
 
-The web window (issue 18 §3): a resident books only slots from ``CIVICDESK_CARDS_WEB_FIRST_DAY``
-to ``CIVICDESK_CARDS_WEB_LAST_DAY`` calendar days ahead (Tokyo), and changes or cancels while
-the slot is at least ``CIVICDESK_CARDS_WEB_CUTOFF_DAYS`` days away (「2日前まで」: a slot on the
-12th can be changed on the 10th, not on the 11th). The call center, FAX and ward staff may use
-any future slot of the target's venue.
+The web window (issue 18 §3): a resident books only slots from settings.CARDS_WEB_FIRST_DAY to
+CARDS_WEB_LAST_DAY calendar days ahead (Tokyo; environment CIVICDESK_CARDS_WEB_FIRST_DAY and
+…_LAST_DAY), and changes or cancels while the slot is at least CARDS_WEB_CUTOFF_DAYS days away
+(「2日前まで」: a slot on the 12th can be changed on the 10th, not on the 11th). The call
+center, FAX and ward staff may use any future slot of the target's venue.
 """
 
 from __future__ import annotations
@@ -27,15 +27,15 @@ DEFAULT_WEB_CUTOFF_DAYS = 2
 
 
 def web_first_day() -> int:
-    return int(getattr(settings, "CIVICDESK_CARDS_WEB_FIRST_DAY", DEFAULT_WEB_FIRST_DAY))
+    return int(getattr(settings, "CARDS_WEB_FIRST_DAY", DEFAULT_WEB_FIRST_DAY))
 
 
 def web_last_day() -> int:
-    return int(getattr(settings, "CIVICDESK_CARDS_WEB_LAST_DAY", DEFAULT_WEB_LAST_DAY))
+    return int(getattr(settings, "CARDS_WEB_LAST_DAY", DEFAULT_WEB_LAST_DAY))
 
 
 def web_cutoff_days() -> int:
-    return int(getattr(settings, "CIVICDESK_CARDS_WEB_CUTOFF_DAYS", DEFAULT_WEB_CUTOFF_DAYS))
+    return int(getattr(settings, "CARDS_WEB_CUTOFF_DAYS", DEFAULT_WEB_CUTOFF_DAYS))
 
 
 def tokyo_date(at: dt.datetime) -> dt.date:

@@ -160,3 +160,11 @@ def test_cards_on_their_way_to_a_venue_hold_the_purge_back(held, supervisor, oth
     with pytest.raises(purge.PurgeError, match="送付中"):
         purge.execute_purge(acting_user=supervisor, plan=plan)
     assert CardTarget.objects.filter(reservation_no=NUMBER).exists()
+
+
+def test_a_recording_under_legal_hold_holds_the_purge_back(held, supervisor, other_staff):
+    CallRecording.objects.update(legal_hold=True, hold_reason="捜査機関からの照会に対応中")
+    plan = _plan(supervisor, other_staff)
+    with pytest.raises(purge.PurgeError, match="法的保全"):
+        purge.execute_purge(acting_user=supervisor, plan=plan)
+    assert CallRecording.objects.count() == 1

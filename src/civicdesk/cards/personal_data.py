@@ -82,6 +82,12 @@ def files(selection: Selection) -> list[Path]:
 
 
 def busy(municipality) -> str:
+    # A legal hold is a duty under the law that the end of a contract does not lift (別紙④):
+    # the hold is released first, by those who set it.
+    if CallRecording.objects.filter(
+        municipality=municipality, legal_hold=True, erased_at__isnull=True
+    ).exists():
+        return "消去停止（法的保全）中の通話録音があります。停止を解除してから実行してください。"
     # Cards on their way to a venue are in nobody's hands on the system: count them in first.
     if VenueTransfer.objects.filter(municipality=municipality, received_at__isnull=True).exists():
         return "会場へ送付中のカードがあります。会場の受領を記録してから実行してください。"

@@ -208,7 +208,7 @@ def _targets_by_number(municipality_id: int, numbers: list[str]) -> dict[str, Ca
     found: dict[str, CardTarget] = {}
     unique = list(dict.fromkeys(numbers))
     for start in range(0, len(unique), BATCH):
-        rows = CardTarget.objects.select_for_update().filter(
+        rows = CardTarget.objects.select_for_update(of=("self",)).filter(
             municipality_id=municipality_id, reservation_no__in=unique[start : start + BATCH]
         )
         found.update((target.reservation_no, target) for target in rows.select_related("venue"))
@@ -366,7 +366,7 @@ def receive_transfer(*, acting_user, transfer: VenueTransfer, counted: int) -> V
     now = timezone.now()
     with transaction.atomic():
         locked = (
-            VenueTransfer.objects.select_for_update()
+            VenueTransfer.objects.select_for_update(of=("self",))
             .select_related("venue", "hand_over")
             .filter(pk=transfer.pk)
             .first()

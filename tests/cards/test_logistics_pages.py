@@ -249,3 +249,8 @@ def test_the_reconciliation_page_lists_a_difference_and_closes_with_an_explanati
     assert "差異があります。説明を記入してください" in client.post(url, {}).text
     assert client.post(url, {"explanation": "区の件数誤り"}).status_code == 302
     assert ReconciliationClose.objects.get().explanation == "区の件数誤り"
+
+
+def test_the_venue_day_page_says_when_no_venue_is_set_up(venue_clerk):
+    response = client_for(venue_clerk).get(reverse("cards:venue_day"))
+    assert response.status_code == 200 and "交付会場が登録されていません" in response.text

@@ -331,8 +331,8 @@ def venue_day_page(request):
     user = request.user
     choice = forms.VenueDayChoiceForm(request.GET or None, venues=selectors.venues_for(user))
     venue, day = choice.chosen_venue(), choice.chosen_day()
-    if venue is None:
-        raise Http404("交付会場がありません。")
+    if venue is None:  # a municipality without venues yet (the ward sets them up)
+        return render(request, "cards/logistics/venue_day.html", {"choice": choice, "day": day})
     closed = selectors.venue_days_for(user, venue).filter(date=day).first()
     may_close = venue_day.may_close_venue_day(user) and closed is None
     form = forms.VenueDayCloseForm() if may_close else None

@@ -6,6 +6,7 @@ a target; another municipality's target is a 404; the supervisor's day of calls 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -181,6 +182,8 @@ def test_the_target_page_shows_what_the_call_needs_and_logs_it(client, card_oper
     for shown in (target.reservation_no, "江東 花子", "コウトウ ハナコ", target.address, "本庁舎"):
         assert shown in page
     assert f'value="{slot.pk}"' in page
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), "each form's fields have their own ids"
     entry = AccessLogEntry.objects.get(
         actor=card_operator, action=AccessAction.VIEW, object_id=str(target.pk)
     )

@@ -49,6 +49,12 @@ class CallFieldsForm(ServiceFormMixin, forms.Form):
     On its own: a call about no booking (an inquiry, or a target who only asked)."""
 
     service_error_fields = {"target": None, "reservation": None}
+    # Three call forms share the target's page: each its own ids (labels and error links).
+    id_prefix = "call"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
 
     channel = forms.ChoiceField(
         label="経路",
@@ -78,6 +84,7 @@ class ReserveForm(CallFieldsForm):
     slot comes from the picker's radios, drawn by the template."""
 
     field_order = ["slot", "channel", "call_type", "note"]
+    id_prefix = "reserve"
 
     slot = forms.IntegerField(
         label="予約枠",
@@ -91,6 +98,7 @@ class ReserveForm(CallFieldsForm):
 
 class CancelForm(CallFieldsForm):
     service_error_fields = {"target": None, "reservation": None, "slot": None}
+    id_prefix = "cancel"
 
 
 class DayForm(forms.Form):

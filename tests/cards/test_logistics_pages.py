@@ -254,3 +254,10 @@ def test_the_reconciliation_page_lists_a_difference_and_closes_with_an_explanati
 def test_the_venue_day_page_says_when_no_venue_is_set_up(venue_clerk):
     response = client_for(venue_clerk).get(reverse("cards:venue_day"))
     assert response.status_code == 200 and "交付会場が登録されていません" in response.text
+
+
+def test_the_desk_finds_a_target_by_the_letters_barcode(venues, municipality, venue_clerk):
+    target = CardTargetFactory(municipality=municipality, reservation_no="20260001")
+    scanned = mailings.barcode_value(target.reservation_no)
+    page = client_for(venue_clerk).get(reverse("cards:venue_desk"), {"reservation_no": scanned})
+    assert 'data-testid="desk-target"' in page.text and target.name in page.text

@@ -8,10 +8,12 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import threading
 
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connections
 
 from civicdesk.audit.models import AccessLogEntry
 from civicdesk.cards.choices import MailingKind, TargetEventKind, TargetStatus
@@ -44,6 +46,14 @@ def test_the_barcode_value_is_the_number_in_digits_with_a_check_digit(number, bo
     value = mailings.barcode_value(number)
     assert value == body + str(jan_check(body))
     assert value.isdigit()
+
+
+def test_a_scanned_barcode_of_a_numeric_number_gives_the_number_back():
+    value = mailings.barcode_value("123456789")
+    assert mailings.number_from_barcode(value) == "123456789"
+    wrong = value[:-1] + str((int(value[-1]) + 1) % 10)
+    assert mailings.number_from_barcode(wrong) is None
+    assert mailings.number_from_barcode("K1") is None
 
 
 def test_the_known_jan_check_digit_is_reproduced():
@@ -225,3 +235,32 @@ def test_those_who_never_booked_by_the_given_date_join_the_reissue_run(
     late.refresh_from_db()
     assert never.status == TargetStatus.UNCOLLECTED and late.status == TargetStatus.MAILED
     assert never.events.filter(kind=TargetEventKind.UNCOLLECTED).count() == 1
+
+
+@pytest.mark.postgres_only(reason="row locks between concurrent transactions")
+@pytest.mark.django_db(transaction=True)
+def test_racing_runs_put_each_target_in_one_run(venues, municipality, supervisor):
+    CardTargetFactory.create_batch(5, municipality=municipality)
+    results, errors = [], []
+    barrier = threading.Barrier(3)
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(
+                mailings.make_letter_run(
+                    acting_user=supervisor, municipality=municipality, reason="同時"
+                )[0].row_count
+            )
+        except ValidationError as error:
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [5] and len(errors) == 2
+    assert Mailing.objects.get().run_no == 1

@@ -175,7 +175,8 @@ class ReceiveForm(ServiceFormMixin, forms.Form):
 class DeskLookupForm(forms.Form):
     reservation_no = forms.CharField(
         label="予約管理番号",
-        max_length=20,
+        help_text="説明文書のバーコードの読み取りも可。",
+        max_length=50,  # a scanned barcode is longer than the number
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "off", "autofocus": True}),
     )

@@ -95,6 +95,15 @@ def barcode_value(reservation_no: str) -> str:
     return body + check_digit(body)
 
 
+def number_from_barcode(value: str) -> str | None:
+    """The 予約管理番号 a scanned barcode stands for, when the number is all digits (its
+    barcode is the number and the check digit); None when the value is no such barcode."""
+    value = unicodedata.normalize("NFKC", value or "").strip()
+    if len(value) < 2 or not (value.isdigit() and value.isascii()):
+        return None
+    return value[:-1] if check_digit(value[:-1]) == value[-1] else None
+
+
 def check_digit(body: str) -> str:
     total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
     return str((10 - total % 10) % 10)

@@ -265,6 +265,9 @@ def venue_desk(request):
     number = lookup.cleaned_data["reservation_no"] if lookup.is_valid() else ""
     if number:
         target = selectors.target_by_number(request.user, number)
+        scanned = mailings.number_from_barcode(number) if target is None else None
+        if scanned:  # the letter's barcode read at the desk
+            target = selectors.target_by_number(request.user, scanned)
         if target is None:
             messages.error(request, f"予約管理番号「{number}」は見つかりません。")
         else:

@@ -116,6 +116,16 @@ def test_a_transfer_takes_only_the_venues_stock(venues, municipality, supervisor
     assert states(mine, other) == [CardState.IN_STOCK] * 2
 
 
+def test_a_transfer_of_the_targets_given(venues, municipality, supervisor):
+    first, second = CardTargetFactory.create_batch(2, municipality=municipality)
+    receive(supervisor, municipality, [first, second])
+    transfer = stock.transfer_to_venue(
+        acting_user=supervisor, venue=venues.honchosha, targets=[second]
+    )
+    assert transfer.card_count == 1
+    assert states(first, second) == [CardState.IN_STOCK, CardState.IN_TRANSIT]
+
+
 def test_a_transfer_never_exceeds_the_stock(venues, municipality, supervisor):
     targets = CardTargetFactory.create_batch(2, municipality=municipality)
     receive(supervisor, municipality, targets)

@@ -224,9 +224,11 @@ def transfer_to_venue(
     venue,
     order: str = LedgerOrder.RESERVATION_NO,
     reservation_nos: list[str] | None = None,
+    targets: list[CardTarget] | None = None,
     count: int | None = None,
 ) -> VenueTransfer:
-    """Send cards from the stock to ``venue``: the cards named (``reservation_nos``), or the
+    """Send cards from the stock to ``venue``: the cards named (``reservation_nos`` or
+    ``targets``), or the
     first ``count`` of the venue's stock in the ledger's order, or (neither) all of it.
     Only cards in stock of the venue's own targets; never more than the stock. The ledger's
     lines follow ``order``; the cards go 会場へ送付中 (event TRANSFERRED) and the transfer is
@@ -235,14 +237,14 @@ def transfer_to_venue(
         raise PermissionDenied("会場への送付を行う権限がありません。")
     if order not in LedgerOrder.values:
         raise ValidationError({"order": "台帳の並び順を選んでください。"})
-    numbers = _clean_numbers(reservation_nos)
+    numbers = _clean_numbers(reservation_nos) + [t.reservation_no for t in targets or []]
     now = timezone.now()
     with transaction.atomic():
         _lock_municipality(venue.municipality_id)
         stock = CardTarget.objects.filter(venue=venue, card_state=CardState.IN_STOCK)
         in_stock = stock.count()
         if numbers:
-            targets = _named_for_transfer(venue, numbers, in_stock)
+            chosen = _named_for_transfer(venue, numbers, in_stock)
         else:
             if count is not None:
                 count = _count(count, "count", "枚数")
@@ -251,13 +253,13 @@ def transfer_to_venue(
                 raise ValidationError(
                     {"count": f"在庫を超えています（{venue.short_name}の在庫 {in_stock}枚）。"}
                 )
-            targets = _ordered(list(stock), order)[:wanted]
-        if not targets:
+            chosen = _ordered(list(stock), order)[:wanted]
+        if not chosen:
             raise ValidationError(
                 {"__all__": f"{venue.short_name}へ送付できるカードがありません。"}
             )
-        targets = _ordered(targets, order)
-        transfer = _create_transfer(acting_user, venue, order, targets, now)
+        chosen = _ordered(chosen, order)
+        transfer = _create_transfer(acting_user, venue, order, chosen, now)
     return transfer
 
 

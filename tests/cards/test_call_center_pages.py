@@ -78,8 +78,8 @@ def _status_of(client, url, method="get", data=None):
 def test_who_may_open_the_call_center_pages(client, users_by_role, target, role):
     sign_in(client, users_by_role[role])
     expected = 200 if role in CENTER else 403
-    assert _status_of(client, reverse("cards:call-center")) == expected
-    assert _status_of(client, reverse("cards:call-center-target", args=[target.pk])) == expected
+    assert _status_of(client, reverse("cards:call_center")) == expected
+    assert _status_of(client, reverse("cards:call_center_target", args=[target.pk])) == expected
     calls = 200 if role == "supervisor" else 403
     assert _status_of(client, reverse("cards:calls")) == calls
 
@@ -87,18 +87,18 @@ def test_who_may_open_the_call_center_pages(client, users_by_role, target, role)
 @pytest.mark.parametrize("role", ROLES)
 def test_who_may_post_to_the_call_center(client, users_by_role, target, role):
     sign_in(client, users_by_role[role])
-    for name in ("call-center-reserve", "call-center-cancel", "call-center-target-call"):
+    for name in ("call_center_reserve", "call_center_cancel", "call_center_target_call"):
         status = _status_of(client, reverse(f"cards:{name}", args=[target.pk]), "post")
         assert (status == 403) == (role not in CENTER), (name, status)
-    assert (_status_of(client, reverse("cards:call-center-call"), "post") == 403) == (
+    assert (_status_of(client, reverse("cards:call_center_call"), "post") == 403) == (
         role not in CENTER
     )
 
 
 def test_anonymous_is_sent_to_sign_in_or_refused(client, target):
     for url in (
-        reverse("cards:call-center"),
-        reverse("cards:call-center-target", args=[target.pk]),
+        reverse("cards:call_center"),
+        reverse("cards:call_center_target", args=[target.pk]),
         reverse("cards:calls"),
     ):
         response = client.get(url)
@@ -108,8 +108,8 @@ def test_anonymous_is_sent_to_sign_in_or_refused(client, target):
 
 def test_the_pages_answer_405_to_the_wrong_method(client, card_operator, target):
     sign_in(client, card_operator)
-    assert client.post(reverse("cards:call-center")).status_code == 405
-    assert client.get(reverse("cards:call-center-reserve", args=[target.pk])).status_code == 405
+    assert client.post(reverse("cards:call_center")).status_code == 405
+    assert client.get(reverse("cards:call_center_reserve", args=[target.pk])).status_code == 405
 
 
 def test_another_municipalitys_target_is_a_404(client, card_operator, venues):
@@ -118,8 +118,8 @@ def test_another_municipalitys_target_is_a_404(client, card_operator, venues):
     area = venues.honchosha.areas.first()
     other = CardTargetFactory(municipality=elsewhere, area=area, venue=venues.honchosha)
     sign_in(client, card_operator)
-    assert client.get(reverse("cards:call-center-target", args=[other.pk])).status_code == 404
-    assert client.get(reverse("cards:call-center"), {"no": other.reservation_no}).status_code == 200
+    assert client.get(reverse("cards:call_center_target", args=[other.pk])).status_code == 404
+    assert client.get(reverse("cards:call_center"), {"no": other.reservation_no}).status_code == 200
 
 
 # --- Finding -------------------------------------------------------------------------------
@@ -132,9 +132,9 @@ def test_a_number_found_opens_the_targets_page_and_is_logged_as_a_search(
     typed = "ｋ" + target.reservation_no[1:].translate(
         str.maketrans("0123456789", "０１２３４５６７８９")
     )
-    response = client.get(reverse("cards:call-center"), {"no": typed})
+    response = client.get(reverse("cards:call_center"), {"no": typed})
     assert response.status_code == 302
-    assert response.url == reverse("cards:call-center-target", args=[target.pk])
+    assert response.url == reverse("cards:call_center_target", args=[target.pk])
     assert AccessLogEntry.objects.filter(
         actor=card_operator, action=AccessAction.SEARCH, reason__contains="予約管理番号、1件"
     ).exists()
@@ -146,7 +146,7 @@ def test_name_and_birth_date_find_the_target_and_leave_a_lookup_event(
     CardTargetFactory(municipality=municipality, name="江東 花子", birth_date=dt.date(1990, 1, 1))
     sign_in(client, card_operator)
     response = client.get(
-        reverse("cards:call-center"), {"name": "コウトウハナコ", "birth_date": "1975-03-03"}
+        reverse("cards:call_center"), {"name": "コウトウハナコ", "birth_date": "1975-03-03"}
     )
     page = response.content.decode()
     assert response.status_code == 200
@@ -161,14 +161,14 @@ def test_name_and_birth_date_find_the_target_and_leave_a_lookup_event(
 
 def test_a_search_without_number_or_name_and_birth_date_asks_for_them(client, card_operator):
     sign_in(client, card_operator)
-    response = client.get(reverse("cards:call-center"), {"name": "江東"})
+    response = client.get(reverse("cards:call_center"), {"name": "江東"})
     assert "予約管理番号、または氏名と生年月日を入力してください。" in response.content.decode()
     assert not AccessLogEntry.objects.filter(action=AccessAction.SEARCH).exists()
 
 
 def test_an_unknown_number_says_so(client, card_operator, venues):
     sign_in(client, card_operator)
-    response = client.get(reverse("cards:call-center"), {"no": "K999999999"})
+    response = client.get(reverse("cards:call_center"), {"no": "K999999999"})
     assert "該当する方はいません" in response.content.decode()
 
 
@@ -177,7 +177,7 @@ def test_an_unknown_number_says_so(client, card_operator, venues):
 
 def test_the_target_page_shows_what_the_call_needs_and_logs_it(client, card_operator, target, slot):
     sign_in(client, card_operator)
-    response = client.get(reverse("cards:call-center-target", args=[target.pk]))
+    response = client.get(reverse("cards:call_center_target", args=[target.pk]))
     page = response.content.decode()
     for shown in (target.reservation_no, "江東 花子", "コウトウ ハナコ", target.address, "本庁舎"):
         assert shown in page
@@ -195,7 +195,7 @@ def test_booking_by_phone_after_the_web_window_records_the_call(
 ):
     sign_in(client, card_operator)
     response = client.post(
-        reverse("cards:call-center-reserve", args=[target.pk]),
+        reverse("cards:call_center_reserve", args=[target.pk]),
         {"slot": slot.pk, "channel": Channel.PHONE, "call_type": CallType.ISSUANCE, "note": ""},
     )
     assert response.status_code == 302
@@ -223,7 +223,7 @@ def test_a_fax_request_changes_a_web_booking_past_the_cutoff(client, card_operat
     later = SlotFactory(venue=venues.honchosha, day=TOMORROW, hhmm="15:00")
     sign_in(client, card_operator)
     response = client.post(
-        reverse("cards:call-center-reserve", args=[target.pk]),
+        reverse("cards:call_center_reserve", args=[target.pk]),
         {"slot": later.pk, "channel": Channel.FAX, "call_type": CallType.ISSUANCE},
     )
     assert response.status_code == 302
@@ -240,7 +240,7 @@ def test_a_full_slot_is_refused_on_the_page_and_no_call_is_recorded(
     Slot.objects.filter(pk=slot.pk).update(booked_phone=slot.capacity_phone)
     sign_in(client, card_operator)
     response = client.post(
-        reverse("cards:call-center-reserve", args=[target.pk]),
+        reverse("cards:call_center_reserve", args=[target.pk]),
         {"slot": slot.pk, "channel": Channel.PHONE, "call_type": CallType.ISSUANCE},
     )
     assert response.status_code == 200
@@ -253,7 +253,7 @@ def test_a_slot_of_another_venue_is_refused(client, card_operator, target, venue
     elsewhere = SlotFactory(venue=venues.toyosu, day=TOMORROW)
     sign_in(client, card_operator)
     response = client.post(
-        reverse("cards:call-center-reserve", args=[target.pk]),
+        reverse("cards:call_center_reserve", args=[target.pk]),
         {"slot": elsewhere.pk, "channel": Channel.PHONE, "call_type": CallType.ISSUANCE},
     )
     assert "予約できるのは江東区役所２階の枠のみです" in response.content.decode()
@@ -263,7 +263,7 @@ def test_a_slot_of_another_venue_is_refused(client, card_operator, target, venue
 def test_missing_slot_and_call_type_are_named(client, card_operator, target):
     sign_in(client, card_operator)
     response = client.post(
-        reverse("cards:call-center-reserve", args=[target.pk]), {"channel": Channel.PHONE}
+        reverse("cards:call_center_reserve", args=[target.pk]), {"channel": Channel.PHONE}
     )
     page = response.content.decode()
     assert "予約枠を選んでください。" in page
@@ -276,7 +276,7 @@ def test_cancel_by_phone_gives_the_seat_back_and_records_the_call(
     service.book(acting_user=card_operator, target=target, slot=slot, channel=Channel.PHONE)
     sign_in(client, card_operator)
     response = client.post(
-        reverse("cards:call-center-cancel", args=[target.pk]),
+        reverse("cards:call_center_cancel", args=[target.pk]),
         {"channel": Channel.PHONE, "call_type": CallType.ISSUANCE, "note": "都合が悪くなった"},
     )
     assert response.status_code == 302
@@ -290,7 +290,7 @@ def test_cancel_by_phone_gives_the_seat_back_and_records_the_call(
 def test_cancel_without_a_reservation_is_refused(client, card_operator, target):
     sign_in(client, card_operator)
     response = client.post(
-        reverse("cards:call-center-cancel", args=[target.pk]),
+        reverse("cards:call_center_cancel", args=[target.pk]),
         {"channel": Channel.PHONE, "call_type": CallType.ISSUANCE},
     )
     assert "取り消す予約がありません" in response.content.decode()
@@ -300,7 +300,7 @@ def test_cancel_without_a_reservation_is_refused(client, card_operator, target):
 def test_a_call_about_no_one_is_recorded(client, card_operator, municipality):
     sign_in(client, card_operator)
     response = client.post(
-        reverse("cards:call-center-call"),
+        reverse("cards:call_center_call"),
         {"channel": Channel.PHONE, "call_type": CallType.OTHER, "note": "制度全般"},
     )
     assert response.status_code == 302
@@ -311,7 +311,7 @@ def test_a_call_about_no_one_is_recorded(client, card_operator, municipality):
 def test_the_slot_picker_pages_by_week_without_javascript(client, card_operator, target, venues):
     next_week = SlotFactory(venue=venues.honchosha, day=dt.date(2026, 6, 18), hhmm="09:00")
     sign_in(client, card_operator)
-    url = reverse("cards:call-center-target", args=[target.pk])
+    url = reverse("cards:call_center_target", args=[target.pk])
     assert f'value="{next_week.pk}"' not in client.get(url).content.decode()
     page = client.get(url, {"start": "2026-06-17"}).content.decode()
     assert f'value="{next_week.pk}"' in page
@@ -405,7 +405,7 @@ def test_the_same_booking_sent_twice_from_the_page_makes_one_reservation(
 ):
     sign_in(client, card_operator)
     data = {"slot": slot.pk, "channel": Channel.PHONE, "call_type": CallType.ISSUANCE}
-    url = reverse("cards:call-center-reserve", args=[target.pk])
+    url = reverse("cards:call_center_reserve", args=[target.pk])
     assert client.post(url, data).status_code == 302
     again = client.post(url, data)
     assert again.status_code == 200

@@ -84,7 +84,7 @@ def call_center(request):
             form.add_error(None, error)
         else:
             if form.cleaned_data["no"] and len(targets) == 1:
-                return redirect("cards:call-center-target", pk=targets[0].pk)
+                return redirect("cards:call_center_target", pk=targets[0].pk)
             rows = [(target, selectors.active_reservation(target)) for target in targets]
     context = {"form": form, "rows": rows, "call_form": CallFieldsForm()}
     return render(request, "cards/reservations/call_center.html", context)
@@ -152,7 +152,7 @@ def call_center_target(request, pk: int):
 
 
 def _back(target: CardTarget) -> str:
-    return reverse("cards:call-center-target", kwargs={"pk": target.pk})
+    return reverse("cards:call_center_target", kwargs={"pk": target.pk})
 
 
 @require_POST
@@ -230,7 +230,7 @@ def call_center_call(request, pk: int | None = None):
             form.add_service_errors(error)
         else:
             messages.success(request, "通話を記録しました。")
-            return redirect(_back(target) if target else reverse("cards:call-center"))
+            return redirect(_back(target) if target else reverse("cards:call_center"))
     if target is not None:
         return _target_page(request, target, call_form=form)
     context = {"form": LookupForm(), "rows": None, "call_form": form}

@@ -179,18 +179,18 @@ def test_who_may_see_open_and_resize_slots(client, users_by_role, venues, role):
     sign_in(client, users_by_role[role])
     assert client.get(reverse("cards:slots")).status_code == (200 if role in SLOT_VIEWERS else 403)
     opened = client.post(
-        reverse("cards:slots-open"),
+        reverse("cards:slots_open"),
         {"venue": "honchosha", "start": "2026-06-16", "end": "2026-06-16"},
     )
     assert opened.status_code == (302 if role == "staff" else 403)
-    resized = client.post(reverse("cards:slot-capacity", args=[slot.pk]), {"web": 5})
+    resized = client.post(reverse("cards:slot_capacity", args=[slot.pk]), {"web": 5})
     assert resized.status_code == (302 if role == "staff" else 403)
 
 
 def test_staff_open_a_venues_slots_and_see_them_by_week(client, staff, venues):
     sign_in(client, staff)
     response = client.post(
-        reverse("cards:slots-open"),
+        reverse("cards:slots_open"),
         {"venue": "sogo", "start": "2026-06-15", "end": "2026-06-16"},
     )
     assert response.status_code == 302
@@ -204,7 +204,7 @@ def test_staff_open_a_venues_slots_and_see_them_by_week(client, staff, venues):
 def test_staff_change_seats_on_the_page_never_below_those_taken(client, staff, venues):
     slot = SlotFactory(venue=venues.honchosha, capacity_web=4, booked_web=3)
     sign_in(client, staff)
-    url = reverse("cards:slot-capacity", args=[slot.pk])
+    url = reverse("cards:slot_capacity", args=[slot.pk])
     page = client.post(url, {"web": 1, "phone": 1, "internal": 1}, follow=True)
     assert "予約済みの3席より少なくできません" in page.content.decode()
     slot.refresh_from_db()
@@ -221,6 +221,6 @@ def test_another_municipalitys_slot_is_a_404(client, staff, venues):
     )
     sign_in(client, staff)
     assert (
-        client.post(reverse("cards:slot-capacity", args=[slot.pk]), {"web": 1}).status_code == 404
+        client.post(reverse("cards:slot_capacity", args=[slot.pk]), {"web": 1}).status_code == 404
     )
     assert client.get(reverse("cards:slots"), {"venue": "honchosha"}).status_code == 404

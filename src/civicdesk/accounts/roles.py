@@ -157,6 +157,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "cards.add_reconciliationclose",
         "cards.add_reservation",
         "cards.change_reservation",
+        "cards.add_cardcall",
         "cards.change_cardtarget",
         "cards.add_callrecording",
         "cards.change_callrecording",

@@ -16,11 +16,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections
 
 from civicdesk.audit.models import AccessLogEntry
-from civicdesk.cards.choices import MailingKind, TargetEventKind, TargetStatus
-from civicdesk.cards.models import CardTarget, Mailing, TargetEvent
+from civicdesk.cards.choices import (
+    Channel,
+    MailingKind,
+    ReservationStatus,
+    TargetEventKind,
+    TargetStatus,
+)
+from civicdesk.cards.models import CardTarget, Mailing, Reservation, TargetEvent
 from civicdesk.cards.services import mailings
 from civicdesk.privacy.models import ExportRecord
-from tests.cards.factories import CardTargetFactory
+from tests.cards.factories import CardTargetFactory, SlotFactory
 from tests.conftest import TEST_NOW
 
 pytestmark = pytest.mark.django_db
@@ -210,7 +216,9 @@ def test_the_reissue_run_takes_the_uncollected_and_adds_the_reissue_column(
 def test_those_who_never_booked_by_the_given_date_join_the_reissue_run(
     venues, municipality, supervisor
 ):
-    never, booked_later_date = CardTargetFactory.create_batch(2, municipality=municipality)
+    never, booked_later_date, cancelled, booked = CardTargetFactory.create_batch(
+        4, municipality=municipality
+    )
     with time_machine.travel(TEST_NOW - dt.timedelta(days=40), tick=True):
         letters, _ = mailings.make_letter_run(
             acting_user=supervisor, municipality=municipality, reason="1回目"
@@ -224,13 +232,19 @@ def test_those_who_never_booked_by_the_given_date_join_the_reissue_run(
     )
     mailings.record_mailed(acting_user=supervisor, mailing=late_run, mailed_on=TODAY)
     CardTarget.objects.filter(pk=booked_later_date.pk).update(status=TargetStatus.RESERVED)
+    slot = SlotFactory(venue=venues.honchosha)
+    Reservation.objects.create(
+        target=cancelled, slot=slot, channel=Channel.WEB, status=ReservationStatus.CANCELLED
+    )
+    Reservation.objects.create(target=booked, slot=slot, channel=Channel.WEB)  # status not moved
     _, content = mailings.make_reissue_run(
         acting_user=supervisor,
         municipality=municipality,
         reason="未予約者へ再発行",
         unbooked_mailed_by=TODAY - dt.timedelta(days=30),
     )
-    assert [row["予約管理番号"] for row in read_csv(content)] == [never.reservation_no]
+    taken = [row["予約管理番号"] for row in read_csv(content)]
+    assert taken == sorted([never.reservation_no, cancelled.reservation_no])
     never.refresh_from_db()
     late.refresh_from_db()
     assert never.status == TargetStatus.UNCOLLECTED and late.status == TargetStatus.MAILED

@@ -28,13 +28,13 @@ import unicodedata
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from civicdesk.audit.models import AccessAction
 from civicdesk.audit.services import record_access
-from civicdesk.cards.choices import MailingKind, TargetEventKind, TargetStatus
-from civicdesk.cards.models import CardTarget, Mailing, TargetEvent
+from civicdesk.cards.choices import MailingKind, ReservationStatus, TargetEventKind, TargetStatus
+from civicdesk.cards.models import CardTarget, Mailing, Reservation, TargetEvent
 from civicdesk.core.calendar import TOKYO
 from civicdesk.core.models import Municipality
 from civicdesk.core.tabular import ExportError
@@ -182,7 +182,8 @@ def make_reissue_run(
 ) -> tuple[Mailing, bytes]:
     """A print run of the reissue postcards (別紙③ 3) for every target 未受領 that is not in a
     run still waiting to be mailed. With ``unbooked_mailed_by`` (a date staff give), targets
-    whose letter went out on or before it and who never booked become 未受領 first (event
+    whose letter went out on or before it and who hold no booking (never booked, or
+    cancelled) become 未受領 first (event
     UNCOLLECTED) and join the run."""
     municipality_id = _municipality_id(municipality)
     waiting = Q(status=TargetStatus.UNCOLLECTED) & (
@@ -208,13 +209,14 @@ def _mark_unbooked_uncollected(acting_user, municipality_id, mailed_by: dt.date,
         raise ValidationError(
             {"unbooked_mailed_by": "発送日の基準はきょう以前の日付にしてください。"}
         )
-    never_booked = CardTarget.objects.filter(
+    booked = Reservation.objects.filter(target=OuterRef("pk"), status=ReservationStatus.BOOKED)
+    unbooked = CardTarget.objects.filter(
+        ~Exists(booked),
         municipality_id=municipality_id,
         status=TargetStatus.MAILED,
         mailed_in__mailed_on__lte=mailed_by,
-        reservations__isnull=True,
     )
-    ids = list(never_booked.values_list("pk", flat=True))
+    ids = list(unbooked.values_list("pk", flat=True))
     for chunk in _chunks(ids):
         CardTarget.objects.filter(pk__in=chunk).update(
             status=TargetStatus.UNCOLLECTED, updated_at=now

@@ -208,7 +208,9 @@ if CARDS_WEB_LAST_DAY < CARDS_WEB_FIRST_DAY:
         "CIVICDESK_CARDS_WEB_LAST_DAY", "CIVICDESK_CARDS_WEB_FIRST_DAY 以上にしてください"
     )
 CARDS_WEB_CUTOFF_DAYS = env.integer("CIVICDESK_CARDS_WEB_CUTOFF_DAYS", 2, minimum=0)
-CARDS_RECORDINGS_DIR = Path(env.read("CIVICDESK_RECORDINGS_DIR", str(VAR_DIR / "recordings")))
+# Unset: VAR_DIR/recordings (cards.selectors.recordings.recordings_dir).
+_recordings = env.read("CIVICDESK_RECORDINGS_DIR")
+CARDS_RECORDINGS_DIR = Path(_recordings) if _recordings else None
 CARDS_DISCLOSURE_REPORT_DAYS = env.integer("CIVICDESK_CARDS_DISCLOSURE_REPORT_DAYS", 7, minimum=1)
 
 # Reports (docs/reports.md): payments this many days after a reached contact count as paid

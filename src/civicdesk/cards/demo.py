@@ -18,7 +18,6 @@ import tempfile
 import wave
 from pathlib import Path
 
-from django.conf import settings
 from django.utils import timezone
 
 from civicdesk.cards.choices import CallType, CardState, Channel, TargetStatus
@@ -40,6 +39,7 @@ from civicdesk.cards.models import (
     VenueTransfer,
     VenueTransferItem,
 )
+from civicdesk.cards.selectors.recordings import recordings_dir
 from civicdesk.cards.selectors.slots import bookable_slots
 from civicdesk.cards.services import mailings, reservations, stock, venue_day
 from civicdesk.cards.services.calls import record_call
@@ -284,7 +284,7 @@ def _tone(rng: random.Random) -> bytes:
 def remove(context: DemoContext) -> None:
     """Everything but the venues and the 町丁目 table (the ward's data); recording files too."""
     mine = {"municipality": context.municipality}
-    root = Path(settings.CARDS_RECORDINGS_DIR)
+    root = recordings_dir()
     for name in CallRecording.objects.filter(**mine, erased_at__isnull=True).values_list(
         "file_name", flat=True
     ):

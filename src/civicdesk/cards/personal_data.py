@@ -2,18 +2,16 @@
 
 Card targets hold the 予約管理番号, name, kana, birth date and address from the ward's file;
 reservations an optional reminder e-mail or phone; calls an operator's note; recordings the
-voices themselves (files under CARDS_RECORDINGS_DIR). Venues, areas, slots, print runs,
-transfers (counts), venue days and the reconciliation hold none. The card data is not tied to
-the dunning register: a purge of one revenue type leaves it alone, a purge of everything
-(contract end, 別紙⑥ 6, 別紙④ 第6条8) takes it. Recordings also go on their own schedule
-(``services.recordings.erase_due_recordings``).
+voices themselves (files under ``selectors.recordings.recordings_dir()``). Venues, areas,
+slots, print runs, transfers (counts), venue days and the reconciliation hold none. The card
+data is not tied to the dunning register: a purge of one revenue type leaves it alone, a purge
+of everything (contract end, 別紙⑥ 6, 別紙④ 第6条8) takes it. Recordings also go on their
+own schedule (``services.recordings.erase_due_recordings``).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-
-from django.conf import settings
 
 from civicdesk.cards.choices import CardState
 from civicdesk.cards.models import (
@@ -25,6 +23,7 @@ from civicdesk.cards.models import (
     VenueTransfer,
     VenueTransferItem,
 )
+from civicdesk.cards.selectors.recordings import recordings_dir
 from civicdesk.core.japanese import normalize_name
 from civicdesk.privacy.personal_data import (
     Item,
@@ -74,7 +73,7 @@ def _model(key: str):
 def files(selection: Selection) -> list[Path]:
     if not selection.everything:
         return []
-    root = Path(settings.CARDS_RECORDINGS_DIR)
+    root = recordings_dir()
     names = CallRecording.objects.filter(
         municipality=selection.municipality, erased_at__isnull=True
     ).values_list("file_name", flat=True)

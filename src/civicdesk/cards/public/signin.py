@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 
 from civicdesk.audit.models import AccessAction
 from civicdesk.audit.services import record_access
@@ -113,19 +114,21 @@ def count_failure(keys: dict[str, Rate], *, now: float | None = None) -> None:
 
 
 def refused_for(keys: dict[str, Rate], *, now: float) -> int:
-    """Seconds until the first key over its limit frees up; 0 when none is."""
-    waits = []
-    for key, rate in keys.items():
-        if not rate.enabled:
-            continue
-        window_start = int(now // rate.seconds) * rate.seconds
-        used = (
-            RateCounter.objects.filter(key=key, window_start=window_start)
-            .values_list("count", flat=True)
-            .first()
-        )
-        if used is not None and used >= rate.limit:
-            waits.append(max(1, math.ceil(window_start + rate.seconds - now)))
+    """Seconds until the first key over its limit frees up; 0 when none is (one query)."""
+    windows = {
+        key: int(now // rate.seconds) * rate.seconds for key, rate in keys.items() if rate.enabled
+    }
+    if not windows:
+        return 0
+    wanted = Q()
+    for key, window_start in windows.items():
+        wanted |= Q(key=key, window_start=window_start)
+    used = dict(RateCounter.objects.filter(wanted).values_list("key", "count"))
+    waits = [
+        max(1, math.ceil(windows[key] + keys[key].seconds - now))
+        for key, count in used.items()
+        if count >= keys[key].limit
+    ]
     return max(waits, default=0)
 
 

@@ -7,7 +7,7 @@ parameters included, every role, anonymous and outsiders); this file only holds 
 import pytest
 from django.urls import reverse
 
-from civicdesk.accounts.navigation import COUNTER_ITEMS
+from civicdesk.accounts.navigation import CARD_ITEMS, COUNTER_ITEMS
 from tests.conftest import sign_in
 from tests.test_access_matrix import TABLE
 
@@ -19,6 +19,8 @@ ROLES = [
     "reception",
     "counter_clerk",
     "cashier",
+    "card_operator",
+    "venue_clerk",
     "supervisor",
     "staff",
     "inspector",
@@ -57,6 +59,8 @@ NOT_IN_NAVIGATION = {
     "counter:congestion_panel",
     "counter:bereavement_book",
     "counter:day_total_pdf",
+    # The card pages' forms, reached from their pages (the disclosure register's 「新規登録」).
+    "cards:disclosure_new",
 }
 # 窓口業務 (counter:index) lists a role's counter pages its menu does not show.
 COUNTER_SECTION = {item.url_name for item in COUNTER_ITEMS}
@@ -64,6 +68,14 @@ COUNTER_SECTION = {item.url_name for item in COUNTER_ITEMS}
 
 def counter_section_of(role: str) -> set[str]:
     return {item.url_name for item in COUNTER_ITEMS if role in item.roles}
+
+
+# カード交付業務 (cards:index) lists a role's card pages its menu does not show.
+CARD_SECTION = {item.url_name for item in CARD_ITEMS}
+
+
+def card_section_of(role: str) -> set[str]:
+    return {item.url_name for item in CARD_ITEMS if role in item.roles}
 
 
 def pages_the_role_may_open(role: str) -> set[str]:
@@ -86,7 +98,12 @@ def test_navigation_shows_only_what_the_role_may_open(client, users_by_role, set
     sign_in(client, users_by_role[role])
     nav = client.get(reverse("core:home")).context["shell_nav"]
     shown = {item.url_name for item in nav}
-    assert shown == pages_the_role_may_open(role) - NOT_IN_NAVIGATION - counter_section_of(role)
+    assert shown == (
+        pages_the_role_may_open(role)
+        - NOT_IN_NAVIGATION
+        - counter_section_of(role)
+        - card_section_of(role)
+    )
 
 
 PRIVACY_SECTION = {
@@ -129,6 +146,26 @@ def test_each_counter_page_a_role_may_open_is_in_its_menu_or_on_its_counter_page
     assert not (nav & expected)  # once: in the menu or on the section page
     assert (may_open & COUNTER_SECTION) - nav == expected
     response = client.get(reverse("counter:index"))
+    if not expected:
+        assert response.status_code == 403
+        return
+    listed = {item.url_name for item in response.context["items"]}
+    assert listed == expected
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_card_page_a_role_may_open_is_in_its_menu_or_on_its_card_page(
+    client, users_by_role, settings, role
+):
+    settings.ROSTER_REQUIRED = False
+    sign_in(client, users_by_role[role])
+    may_open = pages_the_role_may_open(role)
+    expected = card_section_of(role)
+    assert expected <= may_open, expected - may_open
+    nav = {item.url_name for item in client.get(reverse("core:home")).context["shell_nav"]}
+    assert not (nav & expected)  # once: in the menu or on the section page
+    assert (may_open & CARD_SECTION) - nav == expected
+    response = client.get(reverse("cards:index"))
     if not expected:
         assert response.status_code == 403
         return

@@ -82,6 +82,22 @@ NAV_ITEMS = [
             }
         ),
     ),
+    # My Number card issuance (seed 004): each role's own work page, and the section カード交付業務.
+    NavItem("カード予約受付", "cards:call_center", frozenset({Role.CARD_OPERATOR})),
+    NavItem("交付窓口", "cards:venue_desk", frozenset({Role.VENUE_CLERK})),
+    NavItem(
+        "カード交付業務",
+        "cards:index",
+        frozenset(
+            {
+                Role.CARD_OPERATOR,
+                Role.VENUE_CLERK,
+                Role.SUPERVISOR,
+                Role.STAFF,
+                Role.INSPECTOR,
+            }
+        ),
+    ),
     NavItem("個人情報管理", "privacy:index", PRIVACY_ROLES),
     NavItem("システム管理", "admin:index", frozenset({Role.ADMIN})),
 ]
@@ -237,6 +253,100 @@ COUNTER_ITEMS = [
         "日次・月次・年次の業務報告書（Excel・PDF・CSV）。",
     ),
 ]
+
+
+_CARD_ALL = frozenset(
+    {Role.CARD_OPERATOR, Role.VENUE_CLERK, Role.SUPERVISOR, Role.STAFF, Role.INSPECTOR}
+)
+
+# The pages of カード交付業務 (seed 004), in the order of the work: targets, bookings, paper,
+# cards on the move, the venue day, the counts, the recordings, the reports.
+CARD_ITEMS = [
+    SectionItem(
+        "交付対象者",
+        "cards:targets",
+        _CARD_ALL,
+        "区から受け取った交付対象者と、その状況（発送・予約・交付）と記録。",
+    ),
+    SectionItem(
+        "交付対象者ファイルの取込",
+        "cards:target_import",
+        frozenset({Role.SUPERVISOR, Role.STAFF}),
+        "区の交付対象者ファイル（CSV）の取込と交付通知書の受領枚数。",
+    ),
+    SectionItem(
+        "カードコールセンター",
+        "cards:call_center",
+        frozenset({Role.SUPERVISOR}),
+        "予約管理番号・氏名と生年月日で検索し、電話・FAXの予約の受付・変更・取消。",
+    ),
+    SectionItem(
+        "受電一覧",
+        "cards:calls",
+        frozenset({Role.SUPERVISOR}),
+        "その日の受電（通話の種別ア〜オ別）。",
+    ),
+    SectionItem(
+        "予約枠",
+        "cards:slots",
+        _CARD_ALL,
+        "会場ごとの予約枠と経路別の席数・予約数。区職員が枠を作り、席数を変えます。",
+    ),
+    SectionItem(
+        "印刷・発送",
+        "cards:mailings",
+        frozenset({Role.SUPERVISOR, Role.STAFF, Role.INSPECTOR}),
+        "交付説明文書・再発行用ハガキの印刷データ（印刷回ごと）と発送の記録。",
+    ),
+    SectionItem(
+        "カードの受領",
+        "cards:receipts",
+        frozenset({Role.SUPERVISOR, Role.STAFF, Role.INSPECTOR}),
+        "区から受け取ったカードの記録（送付書の枚数と記録した枚数）。",
+    ),
+    SectionItem(
+        "会場への送付",
+        "cards:transfers",
+        frozenset({Role.VENUE_CLERK, Role.SUPERVISOR, Role.STAFF, Role.INSPECTOR}),
+        "各会場へのカードの送付、各会場送付台帳（控え付き）、会場での受領。",
+    ),
+    SectionItem(
+        "会場の日締め",
+        "cards:venue_day",
+        frozenset({Role.VENUE_CLERK, Role.SUPERVISOR, Role.STAFF, Role.INSPECTOR}),
+        "前日残＋受領−交付−返却−交付不可＝実数の確認と、差異の説明。",
+    ),
+    SectionItem(
+        "突合",
+        "cards:reconciliation",
+        frozenset({Role.SUPERVISOR, Role.STAFF, Role.INSPECTOR}),
+        "交付通知書の受領数と発送数、カードの受領数と会場への送付数の突合と日締め。",
+    ),
+    SectionItem(
+        "通話録音",
+        "cards:recordings",
+        frozenset({Role.SUPERVISOR, Role.STAFF, Role.INSPECTOR}),
+        "コールセンターの通話録音の保管期限・消去期限・消去停止、再生（記録されます）と消去証明。",
+    ),
+    SectionItem(
+        "通話録音の提供",
+        "cards:disclosures",
+        frozenset({Role.SUPERVISOR, Role.STAFF, Role.INSPECTOR}),
+        "提供の根拠・提供先・範囲、区職員の承認、提供と区民課長への報告（報告期限の超過）。",
+    ),
+    SectionItem(
+        "カード交付の報告書",
+        "reports:cards_index",
+        frozenset({Role.SUPERVISOR, Role.STAFF, Role.INSPECTOR}),
+        "会場別の日次・月次報告書（Excel・PDF・CSV）。",
+    ),
+]
+
+
+def card_items_for(user) -> list[SectionItem]:
+    if not user.is_authenticated:
+        return []
+    return [item for item in CARD_ITEMS if user.role in item.roles]
 
 
 def counter_items_for(user) -> list[SectionItem]:

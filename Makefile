@@ -61,6 +61,11 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python -m tests.bench.counter --out bench/results.json
 	env -u DATABASE_URL $(BIN)/python -m tests.bench.counter_cash --out bench/results.json
 	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python -m tests.bench.counter_cash --out bench/results.json
+	@# Card issuance (issue 18): print files and ledgers, erasing recordings, on both databases.
+	env -u DATABASE_URL $(BIN)/python -m tests.bench.cards_documents --out bench/results.json
+	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python -m tests.bench.cards_documents --out bench/results.json
+	env -u DATABASE_URL $(BIN)/python -m tests.bench.cards_recordings --out bench/results.json
+	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python -m tests.bench.cards_recordings --out bench/results.json
 	@echo "==> bench/results.json"
 
 # 60 simulated operators for 5 minutes against gunicorn and a throwaway PostgreSQL (issue 8).

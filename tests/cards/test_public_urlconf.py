@@ -5,11 +5,13 @@ the staff middleware and the admin; its urls module can also be mounted on the s
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 from django.urls import NoReverseMatch, Resolver404, URLPattern, URLResolver, get_resolver, reverse
 from django.urls import include as url_include
 
 from civicdesk import public_settings
 from civicdesk.cards.public import urls as public_urls
+from tests.cards.factories_public import public_site  # noqa: F401  (fixture)
 
 SITE = "civicdesk.cards.public.site_urls"
 STAFF_NAMESPACES = {
@@ -90,3 +92,21 @@ def test_the_pages_module_is_includable_as_yoyaku():
     assert app_name == namespace == public_urls.app_name == "yoyaku"
     names = {entry.name for entry in public_urls.urlpatterns}
     assert {"signin", "home", "slots", "book", "change", "cancel", "signout"} <= names
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("public_site")
+def test_the_public_hosts_own_404_and_csrf_pages_are_japanese_and_link_no_staff_page():
+    missing = Client().get("/accounts/login/")
+    assert missing.status_code == 404
+    assert "ページが見つかりません" in missing.content.decode()
+    assert "/accounts/" not in missing.content.decode()
+    refused = Client(enforce_csrf_checks=True).post("/yoyaku/", {"reservation_no": "K1"})
+    assert refused.status_code == 403
+    assert "もう一度お試しください" in refused.content.decode()
+    assert 'href="/yoyaku/"' in refused.content.decode()
+
+
+def test_the_bare_public_host_leads_to_the_sign_in():
+    match = get_resolver(SITE).resolve("/")
+    assert match.func.view_class.pattern_name == "yoyaku:signin"

@@ -109,4 +109,4 @@ def test_the_public_hosts_own_404_and_csrf_pages_are_japanese_and_link_no_staff_
 
 def test_the_bare_public_host_leads_to_the_sign_in():
     match = get_resolver(SITE).resolve("/")
-    assert match.func.view_class.pattern_name == "yoyaku:signin"
+    assert match.func.view_initkwargs["pattern_name"] == "yoyaku:signin"

@@ -103,16 +103,9 @@ def sign_in(request):
         return _sign_in_page(request, SignInForm(today=today))
     form = SignInForm(request.POST, today=today)
     address = client_address(request)
-    wait = signin.refused_for(signin.address_keys(address), now=timezone.now().timestamp())
-    if wait:
-        return _too_many(request, wait)
-    if not altcha.verify(request.POST.get("altcha", "")):
-        signin.count_failure(signin.address_keys(address))
-        form.is_valid()
-        form.add_error(None, NOT_SOLVED)
-        return _sign_in_page(request, form, status=400)
-    if not form.is_valid():
-        return _sign_in_page(request, form, status=400)
+    refused = _refused_before_looking(request, form, address)
+    if refused is not None:
+        return refused
     result = signin.sign_in(
         acting_user=None,
         reservation_no=form.cleaned_data["reservation_no"],
@@ -130,6 +123,22 @@ def sign_in(request):
     request.session[SESSION_KEY] = result.target_id
     log.info("sign-in ok")
     return redirect("yoyaku:home")
+
+
+def _refused_before_looking(request, form, address):
+    """An address over its limit, an unsolved challenge or an incomplete form is answered
+    before any target is looked up; an unsolved challenge counts as a failure."""
+    wait = signin.refused_for(signin.address_keys(address), now=timezone.now().timestamp())
+    if wait:
+        return _too_many(request, wait)
+    if not altcha.verify(request.POST.get("altcha", "")):
+        signin.count_failure(signin.address_keys(address))
+        form.is_valid()
+        form.add_error(None, NOT_SOLVED)
+        return _sign_in_page(request, form, status=400)
+    if not form.is_valid():
+        return _sign_in_page(request, form, status=400)
+    return None
 
 
 def _sign_in_page(request, form, *, error: str = "", status: int = 200):

@@ -237,3 +237,13 @@ def test_personal_pages_are_noindex_and_never_cached(resident, slots):
         assert response["X-Robots-Tag"].startswith("noindex")
         assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"]
         assert '<meta name="robots" content="noindex' in response.content.decode()
+
+
+def test_a_target_whose_card_is_issued_signs_in_but_cannot_book(resident, target, slots):
+    target.status = "issued"
+    target.save()
+    home = resident.get("/yoyaku/menu/").content.decode()
+    assert "現在予約できません" in home and 'href="/yoyaku/slots/"' not in home
+    assert resident.get("/yoyaku/slots/").status_code == 302
+    assert _book(resident, slots["first"]).status_code == 302  # back home, nothing booked
+    assert not Reservation.objects.exists()

@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from civicdesk.audit.models import AccessLogEntry
 from civicdesk.cards.public import altcha
 from civicdesk.cards.public.views import FAILED, NOT_SOLVED, SESSION_KEY
 from civicdesk.core.models import RateCounter
@@ -235,3 +236,16 @@ def test_signed_out_the_session_is_gone(client, target):
     assert response.status_code == 302
     assert SESSION_KEY not in client.session
     assert client.get("/yoyaku/menu/")["Location"] == "/yoyaku/"
+
+
+def test_a_sign_in_is_in_the_access_log_with_the_client_address_and_a_failure_is_not(
+    client, target
+):
+    before = AccessLogEntry.objects.count()
+    sign_in_form(client, "K000000123", dt.date(1999, 1, 1), remote="198.51.100.20")
+    assert AccessLogEntry.objects.count() == before
+    sign_in_form(client, "K000000123", BIRTH, remote="198.51.100.21")
+    entry = AccessLogEntry.objects.order_by("-seq").first()
+    assert entry.action == "view" and entry.object_id == str(target.pk)
+    assert entry.ip_address == "198.51.100.21"
+    assert entry.actor_username == "区民（WEB予約）"

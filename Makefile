@@ -66,6 +66,8 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python -m tests.bench.cards_documents --out bench/results.json
 	env -u DATABASE_URL $(BIN)/python -m tests.bench.cards_recordings --out bench/results.json
 	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python -m tests.bench.cards_recordings --out bench/results.json
+	@# 1,000 residents booking 400 seats through the public site on gunicorn (PostgreSQL).
+	$(BIN)/python scripts/with_postgres.py -- $(BIN)/python -m tests.bench.cards_burst --out bench/results.json
 	@echo "==> bench/results.json"
 
 # 60 simulated operators for 5 minutes against gunicorn and a throwaway PostgreSQL (issue 8).

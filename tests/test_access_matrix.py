@@ -883,7 +883,18 @@ PUBLIC = {"core:healthz"}  # the load balancer's probe
 API = {"api-calls-inbound", "api-sms-receipts"}
 # The OpenAPI schema: every signed-in user; DRF answers 403 (not a redirect) to anyone else.
 SCHEMA = "api-schema"
-NOT_IN_TABLE = SIGN_IN_FLOW | PUBLIC | API | {SCHEMA}
+# The public reservation site (cards.public, mounted here for a single-host install): residents
+# sign in with their own number, not a staff account; every staff role gets what anyone gets.
+RESERVATION_SITE = {
+    "yoyaku:signin": 200,
+    "yoyaku:home": 302,
+    "yoyaku:slots": 302,
+    "yoyaku:cancel": 302,
+    "yoyaku:book": 405,
+    "yoyaku:change": 405,
+    "yoyaku:signout": 405,
+}
+NOT_IN_TABLE = SIGN_IN_FLOW | PUBLIC | API | {SCHEMA} | set(RESERVATION_SITE)
 REFUSED = {302, 401, 403, 404, 405}
 
 
@@ -1012,6 +1023,19 @@ def test_the_sign_in_page_is_for_anonymous_users_and_the_rest_of_the_flow_needs_
     assert client.get(reverse("accounts:login")).status_code == 302
     assert client.get(reverse("accounts:logout")).status_code == 405
     assert client.post(reverse("accounts:logout")).status_code == 302
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_reservation_site_answers_every_staff_role_as_it_answers_anyone(
+    client, people_world, role
+):
+    client_for(client, people_world, role)
+    for url_name, status in RESERVATION_SITE.items():
+        response = client.get(reverse(url_name))
+        assert response.status_code == status, url_name
+        if status == 302:
+            assert response.url == reverse("yoyaku:signin"), url_name
+        assert not _personal_data_in(people_world, response.content), url_name
 
 
 @pytest.fixture

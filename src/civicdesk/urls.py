@@ -26,6 +26,9 @@ urlpatterns = [
     path("sms/", include("civicdesk.sms.urls")),
     path("counter/", include("civicdesk.counter.urls")),
     path("cards/", include("civicdesk.cards.urls")),
+    # The public reservation site, for a single-host install; in production it runs on its own
+    # host (civicdesk.public_wsgi, docs/operations.md) and this mount is closed by nginx.
+    path("yoyaku/", include("civicdesk.cards.public.urls")),
     path("reports/", include("civicdesk.reports.urls")),
     # The OpenAPI schema of the machine API, for signed-in users (SPECTACULAR_SETTINGS).
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -43,9 +43,18 @@ def only_these_parts(monkeypatch):
 
 def test_every_app_with_demo_data_registers_its_part_in_the_floor_order():
     names = [part.name for part in demo_parts.demo_parts()]
-    assert names == ["core", "accounts", "receivables", "dunning", "sms", "counter", "reports"]
+    assert names == [
+        "core",
+        "accounts",
+        "receivables",
+        "dunning",
+        "sms",
+        "counter",
+        "cards",
+        "reports",
+    ]
     removable = [part.name for part in demo_parts.demo_parts() if part.remove]
-    assert removable == ["receivables", "dunning", "sms", "counter"]
+    assert removable == ["receivables", "dunning", "sms", "counter", "cards"]
 
 
 def test_a_name_is_registered_once_and_the_same_part_again_changes_nothing(only_these_parts):
@@ -126,13 +135,14 @@ def test_a_fresh_demo_without_obligors_says_once_per_part_that_it_made_nothing(v
         "催告計画: 納付義務者がいないため作成しません。",
         "SMS: 対象者がいないため催告計画を作成しません（テンプレート 5 件を用意しました）。",
         "窓口の履歴: 日数が 0 のため作成しません。",
+        "カード交付: 交付対象者 0 人のため、会場と町丁目のみ登録しました。",
         "対応履歴: 日数が 0 のため作成しません。",
     ):
         assert lines.count(skipped) == 1, (skipped, lines)
     counter = [line for line in lines if line.startswith(("窓口: ", "表示端末「"))]
     assert len(counter) == 3  # the counters' set-up and its two displays, made
-    # The municipality, the users, the five lines above and the counters' three.
-    assert len(lines) == 10
+    # The municipality, the users, the six lines above and the counters' three.
+    assert len(lines) == 11
 
 
 def test_the_demo_app_imports_no_domain_app():

@@ -9,6 +9,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from civicdesk.cards.models import CardTarget
 from civicdesk.core.demo import demo_municipality
 from civicdesk.counter.models import Ticket
 from civicdesk.dunning.models import Campaign, Contact
@@ -18,6 +19,7 @@ pytestmark = pytest.mark.django_db
 
 HISTORY_DAYS = "35"  # the SMS batch of the history goes out on an open day a month back
 COUNTER_DAYS = "3"  # the counters' history is the counter tests' (tests/counter): a few days here
+CARD_TARGETS = "40"  # card issuance is the card tests' (tests/cards): a few people here
 
 
 @pytest.fixture(autouse=True)
@@ -37,6 +39,8 @@ def run_demo(obligors: int, *args) -> list[str]:
         HISTORY_DAYS,
         "--counter-days",
         COUNTER_DAYS,
+        "--card-targets",
+        CARD_TARGETS,
         *args,
         stdout=out,
     )
@@ -55,6 +59,7 @@ def test_the_demo_builds_on_a_fresh_database_whatever_the_number_of_obligors(obl
     assert any("対応履歴" in line for line in lines), lines
     assert any(line.startswith("窓口の履歴 ") for line in lines), lines
     assert Ticket.objects.filter(queue__municipality=municipality).exists()
+    assert CardTarget.objects.filter(municipality=municipality).count() == int(CARD_TARGETS)
 
 
 def test_running_it_again_keeps_everything_and_says_so_once_per_part():
@@ -68,5 +73,6 @@ def test_running_it_again_keeps_everything_and_says_so_once_per_part():
         "催告計画: 作成済みのため作りません。",
         "SMS: 催告計画は作成済みのため作りません。",
         "窓口の履歴: 作成済みのため作りません。",
+        "カード交付: 交付対象者が登録済みのため作りません。",
         "対応履歴: 作成済みのため作りません。",
     ]

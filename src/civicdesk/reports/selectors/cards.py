@@ -7,8 +7,8 @@
   calls by type ア–オ and the center's reconciliation.
 - マイナンバーカード交付 月次報告書 (cards-monthly): the same for the month, and a row per day.
 
-A day is a Tokyo day. Bookings count on the day they were made (Reservation.booked_at) under
-the reservation's channel (a change moves a reservation to the channel of its new seat); seats,
+A day is a Tokyo day. Bookings count on the day they were made under the channel they were
+made through (the RESERVED step; a later change by the call center does not move it); seats,
 visits and no-shows on the day of their slot; steps of a target (変更, 取消, 交付, 返却,
 交付不可, 通知再発行) on the day of their event, at the event's venue (else the target's).
 Counts only: no names, numbers or explanations' text (an explanation counts as given or not).
@@ -271,15 +271,22 @@ class _Counts:
         return self.bounds[0], self.bounds[1] - dt.timedelta(microseconds=1)
 
     def _bookings(self, municipality) -> dict:
+        # A booking counts under the channel it was made through (its RESERVED event), even if
+        # the call center later moved it to a seat of another pool.
         rows = (
-            Reservation.objects.filter(
-                slot__venue__municipality=municipality, booked_at__range=self.range
+            TargetEvent.objects.filter(
+                target__municipality=municipality,
+                kind=TargetEventKind.RESERVED,
+                at__range=self.range,
             )
-            .annotate(day=TruncDate("booked_at", tzinfo=TOKYO))
-            .values("day", "slot__venue_id", "channel")
+            .annotate(
+                day=TruncDate("at", tzinfo=TOKYO),
+                where=Coalesce(F("venue_id"), F("target__venue_id")),
+            )
+            .values("day", "where", "channel")
             .annotate(n=Count("pk"))
         )
-        return {(row["day"], row["slot__venue_id"], row["channel"]): row["n"] for row in rows}
+        return {(row["day"], row["where"], row["channel"]): row["n"] for row in rows}
 
     def _events(self, municipality) -> tuple[dict, dict]:
         kinds = [*EVENT_FIGURES, TargetEventKind.NOTICE_REISSUED]

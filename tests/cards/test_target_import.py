@@ -25,7 +25,7 @@ from civicdesk.cards.choices import (
     TargetStatus,
 )
 from civicdesk.cards.models import CardTarget, Reservation, Slot, TargetEvent, TargetImport
-from civicdesk.cards.selectors.targets import find_targets
+from civicdesk.cards.services.calls import CallError, find_targets
 from civicdesk.cards.services.targets import TargetImportError, import_targets, record_move_out
 from tests.cards.factories import CardTargetFactory, SlotFactory
 
@@ -343,7 +343,7 @@ def test_move_out_needs_the_change_permission(venues, municipality, staff):
     assert target.status == TargetStatus.NOTICE_RECEIVED
 
 
-# --- search ---------------------------------------------------------------------------------
+# --- search (the call center's: services.calls.find_targets) ---------------------------------
 
 
 def test_find_by_reservation_number_is_exact(venues, municipality, card_operator):
@@ -369,12 +369,14 @@ def test_find_by_name_and_birth_date_folds_kana_and_is_logged(venues, municipali
 
 def test_find_needs_both_name_and_birth_date(venues, municipality, card_operator):
     CardTargetFactory(municipality=municipality, name="江東 花子")
-    assert find_targets(acting_user=card_operator, name="江東花子") == []
+    with pytest.raises(CallError):
+        find_targets(acting_user=card_operator, name="江東花子")
 
 
-def test_find_shows_nothing_to_a_role_without_target_access(venues, municipality, inspector):
+def test_find_is_refused_to_a_role_outside_the_call_center(venues, municipality, inspector):
     CardTargetFactory(municipality=municipality, reservation_no="K1")
-    assert find_targets(acting_user=inspector, reservation_no="K1") == []
+    with pytest.raises(PermissionDenied):
+        find_targets(acting_user=inspector, reservation_no="K1")
 
 
 # --- under real concurrency (PostgreSQL) ------------------------------------------------------

@@ -17,6 +17,7 @@ from civicdesk.cards.choices import CallType, ReservationStatus
 from civicdesk.cards.models import CardCall, CardTarget, Reservation
 from civicdesk.core.calendar import day_bounds
 from civicdesk.core.http import allowed
+from civicdesk.core.japanese import normalize_name
 
 # What the call center's pages show of a target (and log as viewed).
 CALL_CENTER_FIELDS = ["予約管理番号", "氏名", "カナ氏名", "生年月日", "住所", "交付会場", "状況"]
@@ -69,13 +70,14 @@ def find_by_reservation_no(user, reservation_no: str) -> CardTarget | None:
 
 
 def find_by_name_and_birth(user, name: str, birth_date: dt.date) -> list[CardTarget]:
-    """Targets born on ``birth_date`` whose name or kana contains ``name`` (spaces ignored)."""
-    wanted = "".join(unicodedata.normalize("NFKC", name).split())
+    """Targets born on ``birth_date`` whose name or kana contains ``name``, folded as names
+    are compared everywhere (normalize_name: width, spaces, hiragana as katakana)."""
+    wanted = normalize_name(name)
     rows = targets_for(user).filter(birth_date=birth_date).order_by("kana", "reservation_no")
     found = [
         row
         for row in rows
-        if wanted in "".join(row.name.split()) or wanted in "".join(row.kana.split())
+        if wanted and (wanted in normalize_name(row.name) or wanted in normalize_name(row.kana))
     ]
     return found[:SEARCH_LIMIT]
 

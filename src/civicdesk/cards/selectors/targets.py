@@ -8,16 +8,9 @@ numbers, venues and states only.
 
 from __future__ import annotations
 
-import datetime as dt
-
-from django.db import transaction
 from django.db.models import Count, QuerySet
 
-from civicdesk.audit.models import AccessAction
-from civicdesk.audit.services import record_access
-from civicdesk.cards.choices import TargetEventKind
 from civicdesk.cards.models import CardTarget, TargetEvent, TargetImport, Venue
-from civicdesk.core.japanese import normalize_name
 from civicdesk.core.models import Municipality
 
 SEARCH_LIMIT = 50
@@ -101,48 +94,3 @@ def imports_for(user, limit: int = 20) -> list[TargetImport]:
         .annotate(targets_now=Count("targets"))
         .order_by("-imported_at", "-pk")[:limit]
     )
-
-
-def find_targets(
-    *,
-    acting_user,
-    reservation_no: str = "",
-    name: str = "",
-    birth_date: dt.date | None = None,
-) -> list[CardTarget]:
-    """The call center's search: by 予約管理番号 exactly, or by name (kanji or kana, spelled
-    any way normalize_name folds) together with the birth date. A search by name is logged
-    (AccessAction.SEARCH) and each target found gets a 氏名・生年月日で検索 event."""
-    if not may_see_names(acting_user):
-        return []
-    mine = CardTarget.objects.filter(municipality_id=municipality_id_for(acting_user))
-    if reservation_no.strip():
-        return list(mine.filter(reservation_no=reservation_no.strip()).select_related("venue"))
-    wanted = normalize_name(name or "")
-    if not wanted or birth_date is None:
-        return []
-    born = mine.filter(birth_date=birth_date).select_related("venue")
-    found = [
-        target
-        for target in born
-        if wanted in (normalize_name(target.name), normalize_name(target.kana))
-    ][:SEARCH_LIMIT]
-    with transaction.atomic():
-        record_access(
-            acting_user=acting_user,
-            action=AccessAction.SEARCH,
-            fields=["氏名", "生年月日"],
-            reason=f"交付対象者の検索（氏名・生年月日、該当 {len(found)} 件）",
-        )
-        TargetEvent.objects.bulk_create(
-            [
-                TargetEvent(
-                    target=target,
-                    kind=TargetEventKind.LOOKED_UP,
-                    by=acting_user,
-                    venue_id=target.venue_id,
-                )
-                for target in found
-            ]
-        )
-    return found

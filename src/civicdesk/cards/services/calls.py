@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from civicdesk.audit.models import AccessAction
@@ -76,6 +76,8 @@ def find_targets(
     """The targets of the user's municipality matching the 予約管理番号, or else the name (or
     kana) and birth date. Every search is in the access log; a name + birth-date search also
     leaves a 検索 event on each target found (who looked them up without their number)."""
+    if not selectors.may_use_call_center(acting_user):
+        raise PermissionDenied("交付対象者を検索する権限がありません。")
     with transaction.atomic():
         if reservation_no.strip():
             found = selectors.find_by_reservation_no(acting_user, reservation_no)

@@ -9,11 +9,9 @@ import datetime as dt
 import hashlib
 import io
 import stat
-import threading
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connections
 
 from civicdesk.audit.models import AccessAction, AccessLogEntry
 from civicdesk.cards.models import CallRecording, RecordingErasure
@@ -27,6 +25,7 @@ from tests.cards.factories_recordings import (
     point_recordings_at,
     sound,
 )
+from tests.concurrency import run_threads
 from tests.pdf import pdftotext
 
 pytestmark = pytest.mark.django_db
@@ -350,31 +349,6 @@ def test_the_check_finds_one_changed_byte_a_missing_file_and_an_overdue_recordin
 # --- Under concurrency (PostgreSQL) ---------------------------------------------------------------
 
 
-def _run_threads(count: int, work) -> tuple[list, list[Exception]]:
-    results, errors = [], []
-    barrier = threading.Barrier(count)
-    lock = threading.Lock()
-
-    def run(n):
-        try:
-            barrier.wait()
-            value = work(n)
-            with lock:
-                results.append(value)
-        except Exception as exc:  # reported by the test
-            with lock:
-                errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results, errors
-
-
 @pytest.mark.postgres_only(reason="row locks between concurrent erasure runs")
 @pytest.mark.django_db(transaction=True)
 def test_two_erasure_runs_at_once_erase_each_recording_once(municipality, supervisor):
@@ -385,7 +359,7 @@ def test_two_erasure_runs_at_once_erase_each_recording_once(municipality, superv
             acting_user=supervisor, municipality=municipality, as_of=dt.date(2026, 6, 10)
         )
 
-    results, errors = _run_threads(2, erase)
+    results, errors = run_threads(2, erase)
     assert not errors, errors
     runs = [r for r in results if r is not None]
     assert len(runs) == 1 and runs[0].erased_count == len(made)
@@ -407,7 +381,7 @@ def test_a_hold_racing_an_erasure_either_wins_whole(municipality, supervisor):
             acting_user=supervisor, municipality=municipality, as_of=dt.date(2026, 6, 10)
         )
 
-    _results, errors = _run_threads(2, work)
+    _results, errors = run_threads(2, work)
     row = CallRecording.objects.get(pk=recording.pk)
     if row.erased_at is None:
         assert row.legal_hold and kept_file(recording).exists() and not errors

@@ -7,44 +7,18 @@ Threads share nothing but the database; each uses its own connection (closed at 
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from civicdesk.cards.choices import Channel, ReservationStatus
 from civicdesk.cards.models import Reservation, Slot
 from civicdesk.cards.services import reservations as service
 from civicdesk.cards.services.reservations import ReservationError
 from tests.cards.factories import CardTargetFactory, SlotFactory
+from tests.concurrency import run_threads
 
 RESIDENTS = 20
 SUBMITS = 10
-
-
-def run_threads(count: int, work) -> tuple[list, list[Exception]]:
-    results, errors = [], []
-    barrier = threading.Barrier(count)
-    lock = threading.Lock()
-
-    def run(n):
-        try:
-            barrier.wait()
-            value = work(n)
-            with lock:
-                results.append(value)
-        except Exception as exc:  # counted by the test
-            with lock:
-                errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results, errors
 
 
 def _slot(venues):

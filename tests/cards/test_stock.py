@@ -6,11 +6,9 @@ issue / return / failure."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connections
 
 from civicdesk.audit.models import AccessLogEntry
 from civicdesk.cards.choices import (
@@ -32,6 +30,7 @@ from civicdesk.cards.services import stock
 from civicdesk.cards.services.stock import LedgerOrder
 from civicdesk.privacy.models import ExportRecord, HandOverRecord
 from tests.cards.factories import CardTargetFactory, SlotFactory
+from tests.concurrency import run_threads
 from tests.conftest import TEST_NOW
 from tests.pdf import pdftotext
 
@@ -312,37 +311,12 @@ def test_a_future_receipt_date_is_refused(honcho_targets, municipality, supervis
         )
 
 
-def _race(count: int, work) -> tuple[list, list[Exception]]:
-    results, errors = [], []
-    barrier = threading.Barrier(count)
-    lock = threading.Lock()
-
-    def run(n):
-        try:
-            barrier.wait()
-            value = work(n)
-            with lock:
-                results.append(value)
-        except Exception as exc:  # reported by the test
-            with lock:
-                errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results, errors
-
-
 @pytest.mark.postgres_only(reason="row locks between concurrent transactions")
 @pytest.mark.django_db(transaction=True)
 def test_racing_transfers_never_send_a_card_twice(venues, municipality, supervisor):
     targets = CardTargetFactory.create_batch(6, municipality=municipality)
     receive(supervisor, municipality, targets)
-    results, errors = _race(
+    results, errors = run_threads(
         4, lambda n: stock.transfer_to_venue(acting_user=supervisor, venue=venues.honchosha).pk
     )
     assert len(results) == 1 and len(errors) == 3
@@ -355,7 +329,7 @@ def test_racing_transfers_never_send_a_card_twice(venues, municipality, supervis
 @pytest.mark.django_db(transaction=True)
 def test_racing_receipts_of_the_same_cards_record_them_once(venues, municipality, supervisor):
     targets = CardTargetFactory.create_batch(3, municipality=municipality)
-    results, errors = _race(3, lambda n: receive(supervisor, municipality, targets).pk)
+    results, errors = run_threads(3, lambda n: receive(supervisor, municipality, targets).pk)
     assert len(results) == 1 and len(errors) == 2
     assert CardReceipt.objects.count() == 1
     assert states(*targets) == [CardState.IN_STOCK] * 3

@@ -8,13 +8,11 @@ import datetime as dt
 import hashlib
 import io
 import json
-import threading
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.db import connections
 
 from civicdesk.audit.models import AccessAction, AccessLogEntry
 from civicdesk.cards.choices import (
@@ -28,6 +26,7 @@ from civicdesk.cards.models import CardTarget, Reservation, Slot, TargetEvent, T
 from civicdesk.cards.services.calls import CallError, find_targets
 from civicdesk.cards.services.targets import TargetImportError, import_targets, record_move_out
 from tests.cards.factories import CardTargetFactory, SlotFactory
+from tests.concurrency import run_threads
 
 pytestmark = pytest.mark.django_db
 
@@ -385,31 +384,6 @@ concurrent = [
     pytest.mark.postgres_only(reason="row locks between concurrent transactions"),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def run_threads(count: int, work) -> tuple[list, list[Exception]]:
-    results, errors = [], []
-    barrier = threading.Barrier(count)
-    lock = threading.Lock()
-
-    def run(n):
-        try:
-            barrier.wait()
-            value = work(n)
-            with lock:
-                results.append(value)
-        except Exception as exc:  # reported by the test
-            with lock:
-                errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results, errors
 
 
 @pytest.mark.usefixtures("venues")

@@ -7,17 +7,16 @@ SQLite serialises write transactions (BEGIN IMMEDIATE), so these run in the Post
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections import Counter as Tally
 
 import pytest
-from django.db import connections
 
 from civicdesk.counter.choices import TicketEventKind, TicketStatus
 from civicdesk.counter.models import Ticket, TicketEvent, TicketSequence
 from civicdesk.counter.services import tickets
 from civicdesk.counter.services.tickets import TicketError
+from tests.concurrency import run_threads
 from tests.counter.factories import CounterFactory
 
 pytestmark = [
@@ -27,31 +26,6 @@ pytestmark = [
 
 ISSUERS = 20
 PER_ISSUER = 25
-
-
-def run_threads(count: int, work) -> tuple[list, list[Exception]]:
-    results, errors = [], []
-    barrier = threading.Barrier(count)
-    lock = threading.Lock()
-
-    def run(n):
-        try:
-            barrier.wait()
-            value = work(n)
-            with lock:
-                results.append(value)
-        except Exception as exc:  # reported by the test
-            with lock:
-                errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results, errors
 
 
 def test_twenty_issuers_number_a_queue_without_gaps_or_duplicates(desk, reception):

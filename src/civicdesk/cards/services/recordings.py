@@ -148,7 +148,8 @@ def _registration_problems(municipality, call_type, recorded_at, extension, call
 def _copy_in(stream: BinaryIO, target: Path) -> tuple[str, int]:
     """Write the stream next to ``target`` under a temporary name, hash it while copying,
     make it read-only and give it its name."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    # The folders are the CivicDesk user's alone (別紙④ 第6条5: kept where no one else reaches).
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".part")
     digest, size = _hashing_copy(stream, descriptor)
     try:

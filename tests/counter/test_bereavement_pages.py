@@ -25,6 +25,8 @@ ROLES = (
     "reception",
     "counter_clerk",
     "cashier",
+    "card_operator",
+    "venue_clerk",
     "supervisor",
     "staff",
     "inspector",

@@ -203,5 +203,11 @@ def test_errors_are_summarised_at_the_top_and_get_the_focus(wide_page, operator,
     summary = page.get_by_test_id("error-summary")
     expect(summary).to_be_visible()
     expect(summary).to_contain_text("相手が不通のときは")
+    # The page's script moves the focus once the summary is laid out: wait for it (a rule that
+    # fails if the focus never arrives), not for the next frame.
+    page.wait_for_function(
+        "() => document.activeElement && document.activeElement.id === 'error-summary'",
+        timeout=5_000,
+    )
     assert focused(page)["id"] == "error-summary"
     assert not Contact.objects.exists()
